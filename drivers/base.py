@@ -1,0 +1,191 @@
+"""The contract between the daemon and every device driver.
+
+A driver owns one device (or one logical device on a shared bus). The daemon's
+supervisor drives its life cycle::
+
+    connect() -> run() ... run() returns or raises -> close() -> back off -> connect()
+
+While ``run`` is going the driver reports what the device does by awaiting
+``emit(event)`` with a typed :class:`DeviceEvent`; the call returns once the
+event is durably stored, so a driver may acknowledge a device only then.
+Commands (open a gate, play a sound) arrive through ``execute``; ``probe``
+answers how healthy the device is right now.
+
+Nothing here knows about storage, the network or the daemon.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import enum
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Priority(enum.IntEnum):
+    """How urgently an event must reach people; lower is more urgent."""
+
+    LIFE_SAFETY = 0
+    SECURITY = 1
+    DEVICE_STATUS = 2
+    ROUTINE = 3
+
+
+class HealthState(enum.StrEnum):
+    ONLINE = "online"
+    DEGRADED = "degraded"
+    OFFLINE = "offline"
+
+
+class Clock(Protocol):
+    """Time as a driver sees it; tests inject a fake one.
+
+    ``now`` and ``monotonic`` must be safe to call from any thread (capture
+    threads stamp frames with them); ``sleep`` is for the event loop only.
+    """
+
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class DriverConfig(BaseModel):
+    """Settings every device has; each driver subclasses it with its own.
+
+    Subclasses narrow ``kind`` to a ``Literal`` naming the driver, which is how
+    the daemon's config picks the right model for each ``[[devices]]`` table.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+        title="Device id",
+        description="Stable id used in events and commands (lower case, digits, . _ -).",
+    )
+    name: str = Field("", title="Display name")
+    location: str = Field("", title="Where it is", description="e.g. 'Building 3, unit 2'.")
+    enabled: bool = Field(True, title="Enabled")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaBlob:
+    """A file that goes with an event (snapshot, clip, audio)."""
+
+    kind: str  # "snapshot" | "clip" | "audio"
+    content_type: str
+    data: bytes | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceEvent:
+    """Something a device did. Subclasses set TYPE and PRIORITY and add fields.
+
+    The subclass's own fields become the stored event's ``data``.
+    """
+
+    TYPE: ClassVar[str] = "device.event"
+    PRIORITY: ClassVar[Priority] = Priority.ROUTINE
+    _META: ClassVar[frozenset[str]] = frozenset({"occurred_at", "media"})
+
+    occurred_at: datetime | None = None  # when the device saw it; None: when emitted
+    media: tuple[MediaBlob, ...] = ()
+
+    def payload(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._META}
+
+
+Emit = Callable[[DeviceEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Something asked of a device, by the console, the district or a rule."""
+
+    type: str  # e.g. "gate.open"
+    args: dict[str, Any] = field(default_factory=dict)
+    source: str = "local"  # "console" | "district" | "rule:<name>" | "cli"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    ok: bool
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A driver's answer to "how are you?"."""
+
+    state: HealthState
+    reason: str = ""
+
+
+class DriverError(Exception):
+    """A device failed in a way the supervisor should retry."""
+
+
+class Driver(abc.ABC):
+    """One device as the daemon sees it.
+
+    Subclasses set ``config_model`` and ``commands`` and implement ``run``.
+    ``connect`` must leave nothing behind when it raises; ``close`` must be
+    safe to call at any point, including after a failed ``connect``.
+    """
+
+    config_model: ClassVar[type[DriverConfig]]
+    commands: ClassVar[frozenset[str]] = frozenset()
+    #: how urgent it is when this device goes offline (an SOS button that is
+    #: unreachable is itself a life-safety condition)
+    offline_priority: ClassVar[Priority] = Priority.DEVICE_STATUS
+
+    def __init__(self, config: DriverConfig, emit: Emit, clock: Clock | None = None) -> None:
+        self.config = config
+        self._emit = emit
+        self.clock: Clock = clock or SystemClock()
+
+    @property
+    def device_id(self) -> str:
+        return self.config.id
+
+    async def connect(self) -> None:  # noqa: B027 - optional hook
+        """Open the link to the device; raise DriverError (or OSError) if it is not there."""
+
+    @abc.abstractmethod
+    async def run(self) -> None:
+        """Read from the device until it fails (raise) or is cancelled."""
+
+    async def execute(self, command: Command) -> CommandResult:
+        return CommandResult(False, f"{self.config.kind} does not support {command.type!r}")
+
+    async def probe(self) -> Probe:
+        return Probe(HealthState.ONLINE)
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the link; idempotent."""
+
+    async def emit(self, event: DeviceEvent) -> None:
+        await self._emit(event)

@@ -1,0 +1,35 @@
+"""Which driver class serves which ``kind`` of device.
+
+One explicit table, no plugin discovery: to add a driver, import it here and
+give it a line. The daemon builds its ``[[devices]]`` config from
+:func:`config_models` and makes each device's driver with :func:`driver_class`.
+"""
+
+from __future__ import annotations
+
+from drivers.base import Driver, DriverConfig
+from drivers.sim.camera import SimFacadeCamera, SimFaceCamera
+from drivers.sim.gate import SimGate
+from drivers.sim.sos import SimSosButton
+from drivers.sim.speaker import SimSpeaker
+
+DRIVERS: dict[str, type[Driver]] = {
+    "sim.gate": SimGate,
+    "sim.sos": SimSosButton,
+    "sim.face_camera": SimFaceCamera,
+    "sim.facade_camera": SimFacadeCamera,
+    "sim.speaker": SimSpeaker,
+}
+
+
+def driver_class(kind: str) -> type[Driver]:
+    """The driver for ``kind``; KeyError naming the known kinds if there is none."""
+    try:
+        return DRIVERS[kind]
+    except KeyError:
+        raise KeyError(f"no driver for device kind {kind!r} (known kinds: {', '.join(sorted(DRIVERS))})") from None
+
+
+def config_models() -> list[type[DriverConfig]]:
+    """Every driver's config model, in the order of :data:`DRIVERS`."""
+    return [driver.config_model for driver in DRIVERS.values()]

@@ -1,0 +1,1 @@
+"""The daemon's HTTP faces: the local control socket (``edge status``) and the console/API on TCP."""

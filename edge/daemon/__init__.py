@@ -1,0 +1,1 @@
+"""The running daemon: composition root, device supervision, commands, signals and systemd."""

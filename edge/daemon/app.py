@@ -1,0 +1,170 @@
+"""The composition root: builds the store, drivers, supervisors and servers, and runs them.
+
+Every long-lived task is created here inside one ``asyncio.TaskGroup``; stopping
+means setting ``stop``, after which supervisors are cancelled (closing their
+drivers), servers shut, and the store writer commits what is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import structlog
+from drivers.registry import driver_class
+
+from drivers.base import Clock, Driver, SystemClock
+from edge import __version__
+from edge.api.console import ConsoleServer
+from edge.api.control import ControlServer
+from edge.config.model import EdgeConfig
+from edge.daemon.commands import CommandRouter
+from edge.daemon.health import HealthBoard
+from edge.daemon.sdnotify import SdNotifier
+from edge.daemon.supervisor import DeviceSupervisor
+from edge.events.bus import EventBus
+from edge.events.model import utc_rfc3339
+from edge.events.recorder import EventRecorder
+from edge.store.media import MediaStore
+from edge.store.writer import StoreWriter
+from edge.timesync import ClockSync
+
+log = structlog.get_logger(__name__)
+
+_WATCHDOG_DEFAULT_S = 10.0
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: EdgeConfig,
+        *,
+        clock: Clock | None = None,
+        clock_sync: ClockSync | None = None,
+        notifier: SdNotifier | None = None,
+        out: TextIO | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.data_dir = config.store.data_dir.resolve()
+        self.notifier = notifier or SdNotifier()
+        self._out = out or sys.stdout
+        self.writer = StoreWriter(
+            self.data_dir / "events.db",
+            max_batch=config.store.max_batch,
+            busy_timeout_ms=config.store.busy_timeout_ms,
+        )
+        self.media = MediaStore(self.data_dir / "media")
+        self.bus = EventBus()
+        self.recorder = EventRecorder(self.writer, self.media, self.bus, self.clock, clock_sync or ClockSync())
+        self.health = HealthBoard()
+        self.drivers: dict[str, Driver] = {}
+        self.supervisors = [self._supervise(device) for device in config.devices if device.enabled]
+        self.commands = CommandRouter(self.drivers, self.health, self.recorder)
+        self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
+        self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
+        self.started_at = self.clock.now()
+
+    def _supervise(self, device: Any) -> DeviceSupervisor:
+        health = self.health.register(device.id, device.kind, device.name, self.clock.now())
+        holder: list[DeviceSupervisor] = []
+        emit = self.recorder.emitter_for(device.id, on_emit=lambda: holder[0].seen())
+        driver = driver_class(device.kind)(device, emit, self.clock)
+        self.drivers[device.id] = driver
+        supervisor = DeviceSupervisor(driver, health, self.recorder, self.config.supervisor, self.clock)
+        holder.append(supervisor)
+        return supervisor
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; the store is flushed and closed on the way out."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.writer.open()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                await self.control.start()
+                stack.push_async_callback(self.control.stop)
+                if self.config.console.enabled:
+                    await self.console.start()
+                    stack.push_async_callback(self.console.stop)
+                await self._run_tasks(stop)
+            await self.recorder.record("daemon.stopped", 2, {"version": __version__})
+        finally:
+            await self.writer.close()
+
+    async def _run_tasks(self, stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(s.run(), name=f"supervise:{s.driver.device_id}") for s in self.supervisors
+            ]
+            tasks.append(group.create_task(self._watchdog(), name="watchdog"))
+            await self.recorder.record(
+                "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
+            )
+            self.notifier.ready(f"{len(self.drivers)} devices")
+            self._print_banner()
+            log.info("daemon.started", box_id=self.config.site.box_id, devices=len(self.drivers))
+            await stop.wait()
+            log.info("daemon.stopping")
+            self.notifier.stopping()
+            for task in tasks:
+                task.cancel()
+
+    async def _watchdog(self) -> None:
+        """Tell systemd we are alive, but only while the store writer is too."""
+        interval = SdNotifier.watchdog_interval_s() or _WATCHDOG_DEFAULT_S
+        while True:
+            if self.writer.alive:
+                self.notifier.watchdog()
+            else:
+                log.error("daemon.store_writer_dead")
+            await asyncio.sleep(interval)
+
+    def status(self) -> dict[str, Any]:
+        now = self.clock.now()
+        return {
+            "box_id": self.config.site.box_id,
+            "site": self.config.site.name,
+            "version": __version__,
+            "pid": os.getpid(),
+            "started_at": utc_rfc3339(self.started_at),
+            "uptime_s": round((now - self.started_at).total_seconds(), 1),
+            "clock_synced": self.recorder.clock_synced(),
+            "store": {"path": str(self.writer.path), "last_seq": self.writer.last_seq},
+            "console": self.console.url if self.config.console.enabled else None,
+            "devices": self.health.snapshot(),
+            "counts": self.health.counts(),
+        }
+
+    def _print_banner(self) -> None:
+        lines = [
+            f"community-edge {__version__}: box {self.config.site.box_id}"
+            + (f" ({self.config.site.name})" if self.config.site.name else "")
+            + f", {len(self.drivers)} devices",
+            f"  data     {self.data_dir}",
+            f"  status   edge status --socket {self.control.path}",
+        ]
+        if self.config.console.enabled:
+            lines += self.console.login_hint()
+        print("\n".join(lines), file=self._out, flush=True)
+
+
+def install_signal_handlers(stop: asyncio.Event, on_second: Callable[[], None] | None = None) -> None:
+    """SIGTERM / SIGINT set ``stop``; a second one exits at once."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+
+    def handle() -> None:
+        if stop.is_set():
+            if on_second:
+                on_second()
+            os._exit(130)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, handle)
+

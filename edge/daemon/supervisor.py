@@ -1,0 +1,143 @@
+"""Keeps one device's driver running: connect -> run -> on failure back off and retry.
+
+The supervisor owns the driver's life cycle and its health entry. A failure is
+logged once when the device goes from working to failing, retries are quiet,
+and the recovery is logged once. Each change of state is also an event
+(``device.online`` / ``device.degraded`` / ``device.offline``), the offline one
+at the driver's ``offline_priority`` (an unreachable SOS button is life-safety).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import structlog
+
+from drivers.base import Clock, Driver, DriverError, HealthState
+from edge.config.model import SupervisorConfig
+from edge.daemon.backoff import Backoff
+from edge.daemon.health import DeviceHealth
+from edge.events.recorder import EventRecorder
+from edge.store.database import StoreError
+
+log = structlog.get_logger(__name__)
+
+_CLOSE_TIMEOUT_S = 2.0
+
+
+class DeviceSupervisor:
+    def __init__(
+        self,
+        driver: Driver,
+        health: DeviceHealth,
+        recorder: EventRecorder,
+        settings: SupervisorConfig,
+        clock: Clock,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.driver = driver
+        self.health = health
+        self._recorder = recorder
+        self._settings = settings
+        self._clock = clock
+        self._backoff = Backoff(settings.backoff_initial_s, settings.backoff_max_s, rng or random.Random())
+        self._log = log.bind(device_id=driver.device_id, kind=driver.config.kind)
+        self._failing = False
+
+    async def run(self) -> None:
+        """Run until cancelled; never raises for device failures."""
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self._settings.connect_timeout_s):
+                        await self.driver.connect()
+                    await self._set_state(HealthState.ONLINE, "")
+                    await self._run_connected()
+                    reason = "driver stopped reading"
+                except asyncio.CancelledError:
+                    raise
+                except TimeoutError:
+                    reason = "connect timed out"
+                except Exception as exc:  # a device failing must not stop the daemon
+                    reason = describe(exc)
+                await self._close_quietly()
+                await self._set_state(HealthState.OFFLINE, reason)
+                await self._clock.sleep(self._backoff.next_delay())
+        finally:
+            await self._close_quietly()
+
+    def seen(self) -> None:
+        """The device just showed it is alive (an event arrived)."""
+        self.health.last_seen = self._clock.now()
+
+    async def _run_connected(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.driver.run(), name=f"{self.driver.device_id}:run")
+                group.create_task(self._probe_loop(), name=f"{self.driver.device_id}:probe")
+        except BaseExceptionGroup as group_error:
+            raise group_error.exceptions[0] from None
+
+    async def _probe_loop(self) -> None:
+        while True:
+            await self._clock.sleep(self._settings.probe_interval_s)
+            try:
+                async with asyncio.timeout(self._settings.connect_timeout_s):
+                    probe = await self.driver.probe()
+            except TimeoutError:
+                raise DriverError("health probe timed out") from None
+            if probe.state is HealthState.OFFLINE:
+                raise DriverError(probe.reason or "probe says offline")
+            self.seen()
+            await self._set_state(probe.state, probe.reason)
+
+    async def _set_state(self, state: HealthState, reason: str) -> None:
+        health = self.health
+        if state is HealthState.OFFLINE:
+            health.failures += 1
+        else:
+            health.failures = 0
+            self._backoff.reset()
+            self.seen()
+        if health.state is state and health.reason == reason:
+            return
+        was_failing, previous = self._failing, health.state
+        health.state, health.reason, health.since = state, reason, self._clock.now()
+        self._failing = state is not HealthState.ONLINE
+        self._log_change(state, reason, was_failing)
+        if state is HealthState.OFFLINE and previous is HealthState.OFFLINE and was_failing:
+            return  # still down, only the reason changed: no new event
+        await self._record(state, reason)
+
+    def _log_change(self, state: HealthState, reason: str, was_failing: bool) -> None:
+        if state is HealthState.ONLINE:
+            self._log.info("device.recovered" if was_failing else "device.online")
+        elif not was_failing:
+            self._log.error("device.failing", state=state.value, reason=reason)
+        else:
+            self._log.debug("device.still_failing", state=state.value, reason=reason)
+
+    async def _record(self, state: HealthState, reason: str) -> None:
+        priority = self.driver.offline_priority if state is HealthState.OFFLINE else 2
+        try:
+            await self._recorder.record(
+                f"device.{state.value}", int(priority), {"reason": reason, "kind": self.driver.config.kind},
+                device_id=self.driver.device_id,
+            )
+        except StoreError as exc:
+            self._log.error("device.event_not_stored", error=str(exc))
+
+    async def _close_quietly(self) -> None:
+        try:
+            async with asyncio.timeout(_CLOSE_TIMEOUT_S):
+                await self.driver.close()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._log.warning("device.close_failed", error=describe(exc))
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text if isinstance(exc, DriverError) else f"{exc.__class__.__name__}: {text}"

@@ -1,0 +1,53 @@
+"""Shared test fixtures; above all, every test must clean up after itself.
+
+``verify_cleanup`` (every test) fails a test that leaves threads running, and
+``no_leaked_tasks`` (every async test) fails one that leaves asyncio tasks
+pending — the habit zigpy's test suite enforces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+import time
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and inspect.iscoroutinefunction(function):
+            item.fixturenames.insert(0, "no_leaked_tasks")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def verify_cleanup():
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2.0
+    while True:
+        leaked = [
+            t for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "ThreadPoolExecutor"))
+        ]
+        if not leaked or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not leaked, f"test left threads running: {[t.name for t in leaked]}"
+
+
+@pytest.fixture
+async def no_leaked_tasks():
+    yield
+    current = asyncio.current_task()
+    for _ in range(5):  # let cancelled tasks finish unwinding
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not pending:
+            return
+        await asyncio.sleep(0.01)
+    names = [t.get_name() + ":" + repr(t.get_coro()) for t in pending]
+    for task in pending:
+        task.cancel()
+    pytest.fail(f"test left asyncio tasks pending: {names}")

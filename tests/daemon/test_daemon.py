@@ -1,0 +1,127 @@
+"""The daemon in-process: devices come online, commands reach drivers, shutdown flushes the store."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from edge.cli.status_cmd import fetch_status
+from edge.config.loader import parse_config
+from edge.daemon.app import Daemon
+from edge.store import EventReader
+from edge.timesync import ClockSync
+from tests.fakes import wait_until
+
+SITE = """
+[site]
+box_id = "test-box"
+[store]
+data_dir = "{data}"
+[console]
+port = 0
+[supervisor]
+probe_interval_s = 0.2
+backoff_initial_s = 0.05
+backoff_max_s = 0.2
+[[devices]]
+kind = "sim.gate"
+id = "gate-1"
+walk_through = false
+[[devices]]
+kind = "sim.sos"
+id = "sos-1"
+[[devices]]
+kind = "sim.face_camera"
+id = "cam-1"
+fps = 20
+width = 160
+height = 120
+[[devices]]
+kind = "sim.speaker"
+id = "spk-1"
+out_dir = "{data}/speaker"
+"""
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Daemon:
+    config = parse_config(SITE.format(data=tmp_path / "var"))
+    return Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+
+
+async def command(socket: Path, body: dict) -> dict:
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(socket))) as session,
+        session.post("http://edge/commands", json=body) as response,
+    ):
+        return await response.json()
+
+
+async def test_daemon_runs_devices_and_commands_and_stops_cleanly(daemon: Daemon) -> None:
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.health.counts()["online"] == 4)
+        status = await fetch_status(daemon.control.path)
+        assert {d["device_id"]: d["state"] for d in status["devices"]} == {
+            "gate-1": "online", "sos-1": "online", "cam-1": "online", "spk-1": "online",
+        }
+        assert status["box_id"] == "test-box" and status["clock_synced"] is False
+
+        opened = await command(daemon.control.path, {"device_id": "gate-1", "type": "gate.open", "args": {"ms": 500}})
+        assert opened["ok"] is True
+        refused = await command(daemon.control.path, {"device_id": "gate-1", "type": "speaker.play"})
+        assert refused["ok"] is False and "does not support" in refused["detail"]
+        missing = await command(daemon.control.path, {"device_id": "nope", "type": "gate.open"})
+        assert missing["ok"] is False and "no device" in missing["detail"]
+        await command(daemon.control.path, {"device_id": "sos-1", "type": "sim.press"})
+        await wait_until(lambda: daemon.writer.last_seq >= 10)
+
+        daemon.drivers["cam-1"].unplug()
+        await wait_until(lambda: daemon.health.get("cam-1").state.value == "offline")
+        daemon.drivers["cam-1"].replug()
+        await wait_until(lambda: daemon.health.get("cam-1").state.value == "online")
+        stop.set()
+    assert not daemon.control.path.exists()
+    with EventReader(daemon.writer.path) as reader:
+        events = list(reader.iter_all())
+    types = [e.type for e in events]
+    assert types[0] == "daemon.started" and types[-1] == "daemon.stopped"
+    assert "gate.relay" in types and "sos.pressed" in types
+    results = [e.data for e in events if e.type == "command.result"]
+    assert [(r["command"], r["ok"]) for r in results[:3]] == [
+        ("gate.open", True), ("speaker.play", False), ("gate.open", False)
+    ]
+    sos = next(e for e in events if e.type == "sos.pressed")
+    assert sos.priority == 0 and sos.device_id == "sos-1"
+    offline = next(e for e in events if e.type == "device.offline")
+    assert offline.device_id == "cam-1" and "unplugged" in offline.data["reason"]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+
+
+async def test_control_socket_rejects_malformed_commands(daemon: Daemon) -> None:
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.control.path.exists() and daemon.writer.last_seq >= 1)
+        answer = await command(daemon.control.path, {"type": "gate.open"})
+        assert answer["ok"] is False and "bad request" in answer["detail"]
+        stop.set()
+
+
+async def test_port_in_use_fails_start_and_releases_everything(daemon: Daemon, tmp_path: Path) -> None:
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = blocker.sockets[0].getsockname()[1]
+    config = parse_config(SITE.format(data=tmp_path / "var2").replace("port = 0", f"port = {port}"))
+    second = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    try:
+        with pytest.raises(OSError):
+            await second.run(asyncio.Event())
+    finally:
+        blocker.close()
+        await blocker.wait_closed()
+    assert not second.writer.alive and not second.control.path.exists()
