@@ -169,6 +169,10 @@ cmd_setup_test() {
 
 cmd_demo() {
     install_base
+    if [[ ! -f var/demo/gate-north.avi ]]; then
+        say "building the demo gate camera's video from tests/data/faces"
+        "$VPY" scripts/make_demo_video.py var/demo/gate-north.avi
+    fi
     say "starting the daemon: edge run --config config/demo.toml (Ctrl-C stops it)"
     exec "$VENV/bin/edge" run --config config/demo.toml
 }

@@ -17,13 +17,14 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from edge.durable_files import write_atomically
 
 USERNAME = "admin"
 MIN_PASSWORD_LENGTH = 8
@@ -118,23 +119,8 @@ class ConsoleCredentials:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``path`` with mode 0600 atomically: a temporary file in the same directory, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Write ``path`` with mode 0600, atomically."""
+    write_atomically(path, text.encode("utf-8"), mode=0o600)
 
 
 def _now() -> str:

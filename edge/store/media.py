@@ -8,10 +8,9 @@ refers to it (see ``StoreWriter``), so the index never names a missing file.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from edge.durable_files import write_atomically
 from edge.events.model import MediaRef
 
 
@@ -28,7 +27,7 @@ class MediaStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if not target.exists():
-            self._write_atomically(target, data)
+            write_atomically(target, data)
         return MediaRef(digest, kind, content_type, len(data))
 
     def put_file(self, source: Path, *, kind: str, content_type: str) -> MediaRef:
@@ -36,22 +35,3 @@ class MediaStore:
 
     def open(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
-
-    @staticmethod
-    def _write_atomically(target: Path, data: bytes) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

@@ -29,7 +29,11 @@ def site(tmp_path: Path) -> Path:
     text = demo.replace('data_dir = "var"', f'data_dir = "{tmp_path / "var"}"')
     text = text.replace('out_dir = "var/speaker"', f'out_dir = "{tmp_path / "var" / "speaker"}"')
     text = text.replace("port = 8780", "port = 0")
-    assert text != demo
+    video = tmp_path / "var" / "demo" / "gate-north.avi"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_demo_video.py"), str(video)], check=True,
+                   capture_output=True, timeout=60)
+    text = text.replace('video = "var/demo/gate-north.avi"', f'video = "{video}"')
+    assert text.count(str(tmp_path)) == 3
     path = tmp_path / "site.toml"
     path.write_text(text)
     return path
