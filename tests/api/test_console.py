@@ -1,6 +1,7 @@
 """The web console over real loopback HTTP: login, sessions, throttling, the API and the page's headers.
 
-The daemon is a small fake (``status()`` and ``commands.dispatch``); it is tested on its own elsewhere.
+The daemon is a small fake (``status()`` and ``commands.dispatch``); it is tested on its own elsewhere,
+and ``test_console_browser.py`` drives the page against a real one in Chromium.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from structlog.testing import capture_logs
 from drivers.base import CommandResult
 from edge.api.console import ConsoleServer
 from edge.api.credentials import ConsoleCredentials
+from edge.config.model import ConsoleConfig
 from edge.daemon.commands import CommandRequest
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -27,15 +29,6 @@ STATUS = {
     "devices": [{"device_id": "gate-1", "kind": "gate", "state": "online", "reason": "", "last_seen": None}],
     "counts": {"online": 1, "degraded": 0, "offline": 0},
 }
-
-
-@dataclass(frozen=True)
-class ConsoleSettings:
-    """Stands in for ``edge.config.model.ConsoleConfig`` (same fields), keeping these tests off the config tree."""
-
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = 0
 
 
 class FakeCommands:
@@ -82,7 +75,7 @@ class Box:
 async def start_box(secrets_dir: Path) -> Box:
     daemon, clock = FakeDaemon(), FakeClock()
     credentials = ConsoleCredentials(secrets_dir, hasher=FAST)
-    server = ConsoleServer(daemon, ConsoleSettings(), secrets_dir, credentials=credentials, clock=clock)  # type: ignore[arg-type]
+    server = ConsoleServer(daemon, ConsoleConfig(port=0), secrets_dir, credentials=credentials, clock=clock)
     await server.start()
     return Box(server, daemon, clock, secrets_dir)
 
@@ -303,7 +296,7 @@ async def test_corrupt_credentials_disable_login_but_not_the_server(tmp_path: Pa
 
 async def test_a_taken_port_fails_start_and_leaves_nothing_behind(box: Box, tmp_path: Path) -> None:
     port = int(box.server.url.rsplit(":", 1)[1].strip("/"))
-    settings = ConsoleSettings(port=port)
+    settings = ConsoleConfig(port=port)
     credentials = ConsoleCredentials(tmp_path / "other", hasher=FAST)
     other = ConsoleServer(FakeDaemon(), settings, tmp_path / "other", credentials=credentials)  # type: ignore[arg-type]
     with pytest.raises(OSError):
