@@ -20,7 +20,7 @@ import abc
 import asyncio
 import enum
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +87,14 @@ class DriverConfig(BaseModel):
     name: str = Field("", title="Display name")
     location: str = Field("", title="Where it is", description="e.g. 'Building 3, unit 2'.")
     enabled: bool = Field(True, title="Enabled")
+
+    def references(self) -> dict[str, str]:
+        """Other devices this one needs, as {device id: required kind} (e.g. the bus it is wired to)."""
+        return {}
+
+    def check_reference(self, target: DriverConfig) -> list[str]:
+        """Problems with how this device uses ``target`` (one of its references); [] when fine."""
+        return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +169,9 @@ class Driver(abc.ABC):
     #: how urgent it is when this device goes offline (an SOS button that is
     #: unreachable is itself a life-safety condition)
     offline_priority: ClassVar[Priority] = Priority.DEVICE_STATUS
+    #: the longest the supervisor waits between reconnection attempts, if this
+    #: driver needs it shorter than the daemon's setting (a local serial port)
+    retry_max_s: ClassVar[float | None] = None
 
     def __init__(self, config: DriverConfig, emit: Emit, clock: Clock | None = None) -> None:
         self.config = config
@@ -170,6 +181,10 @@ class Driver(abc.ABC):
     @property
     def device_id(self) -> str:
         return self.config.id
+
+    def attach(self, peers: Mapping[str, Driver]) -> None:  # noqa: B027 - optional hook
+        """Called once all drivers exist, with every driver by device id, for those that share
+        hardware (a gate on a Modbus bus finds its bus here). Raise ValueError when a peer is wrong."""
 
     async def connect(self) -> None:  # noqa: B027 - optional hook
         """Open the link to the device; raise DriverError (or OSError) if it is not there."""

@@ -8,6 +8,9 @@ give it a line. The daemon builds its ``[[devices]]`` config from
 from __future__ import annotations
 
 from drivers.base import Driver, DriverConfig
+from drivers.modbus.bus import ModbusRtuBus
+from drivers.modbus.gate import ModbusGate
+from drivers.modbus.sos import ModbusSosButton
 from drivers.sim.camera import SimFacadeCamera, SimFaceCamera
 from drivers.sim.gate import SimGate
 from drivers.sim.sos import SimSosButton
@@ -19,6 +22,9 @@ DRIVERS: dict[str, type[Driver]] = {
     "sim.face_camera": SimFaceCamera,
     "sim.facade_camera": SimFacadeCamera,
     "sim.speaker": SimSpeaker,
+    "modbus.rtu_bus": ModbusRtuBus,
+    "modbus.gate": ModbusGate,
+    "modbus.sos": ModbusSosButton,
 }
 
 

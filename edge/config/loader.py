@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from edge.config.model import EdgeConfig
+from edge.config.model import EdgeConfig, format_loc
 from edge.config.toml_lines import KeyLines
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -58,10 +58,14 @@ def parse_config(text: str, path: Path = Path("<config>")) -> EdgeConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [_syntax_problem(exc)]) from None
     try:
-        return EdgeConfig.model_validate(raw)
+        config = EdgeConfig.model_validate(raw, context={"defer_references": True})
     except ValidationError as exc:
         lines = KeyLines(text)
         raise ConfigError(path, [_problem(err, raw, lines) for err in exc.errors()]) from None
+    if references := config.reference_problems():
+        lines = KeyLines(text)
+        raise ConfigError(path, [Problem(format_loc(loc), msg, lines.line_of(loc)) for loc, msg in references])
+    return config
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
@@ -81,7 +85,7 @@ def _problem(err: dict[str, Any], raw: dict[str, Any], lines: KeyLines) -> Probl
         message = "required key is missing"
     elif "input" in err and err["type"] not in ("union_tag_invalid",) and _short(err["input"]):
         message = f"{message} (got {err['input']!r})"
-    return Problem(format_path(path), message, lines.line_of(path))
+    return Problem(format_loc(path), message, lines.line_of(path))
 
 
 def _short(value: Any) -> bool:
@@ -103,10 +107,3 @@ def _strip_union_tags(loc: tuple[Any, ...], raw: dict[str, Any]) -> tuple[Any, .
         else:
             node = None
     return tuple(out)
-
-
-def format_path(path: tuple[Any, ...]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivers.registry import config_models
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
 class Section(BaseModel):
@@ -98,3 +98,39 @@ class EdgeConfig(Section):
                 raise ValueError(f"device id {device.id!r} is used twice")
             seen.add(device.id)
         return devices
+
+    @model_validator(mode="after")
+    def _references_resolve(self, info: ValidationInfo) -> EdgeConfig:
+        if (info.context or {}).get("defer_references"):
+            return self  # the loader reports them one by one, with their lines
+        problems = self.reference_problems()
+        if problems:
+            raise ValueError("; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems))
+        return self
+
+    def reference_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Devices that name a missing, disabled or wrong-kind device, or use it wrongly."""
+        by_id = {device.id: device for device in self.devices}
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for index, device in enumerate(self.devices):
+            for target_id, kind in device.references().items():
+                target = by_id.get(target_id)
+                if target is None:
+                    problems.append((("devices", index), f"needs {kind} {target_id!r}, which is not configured"))
+                elif target.kind != kind:
+                    problems.append((("devices", index), f"{target_id!r} is a {target.kind}, not a {kind}"))
+                elif not target.enabled and device.enabled:
+                    problems.append((("devices", index), f"needs {target_id!r}, which is disabled"))
+                else:
+                    for problem in device.check_reference(target):
+                        field, _, message = problem.partition(": ")
+                        loc = ("devices", index, field) if message else ("devices", index)
+                        problems.append((loc, message or problem))
+        return problems
+
+
+def format_loc(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

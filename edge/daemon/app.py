@@ -64,6 +64,8 @@ class Daemon:
         self.health = HealthBoard()
         self.drivers: dict[str, Driver] = {}
         self.supervisors = [self._supervise(device) for device in config.devices if device.enabled]
+        for driver in self.drivers.values():
+            driver.attach(self.drivers)
         self.commands = CommandRouter(self.drivers, self.health, self.recorder)
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")

@@ -41,7 +41,8 @@ class DeviceSupervisor:
         self._recorder = recorder
         self._settings = settings
         self._clock = clock
-        self._backoff = Backoff(settings.backoff_initial_s, settings.backoff_max_s, rng or random.Random())
+        cap = min(settings.backoff_max_s, driver.retry_max_s or settings.backoff_max_s)
+        self._backoff = Backoff(min(settings.backoff_initial_s, cap), cap, rng or random.Random())
         self._log = log.bind(device_id=driver.device_id, kind=driver.config.kind)
         self._failing = False
 

@@ -90,3 +90,23 @@ def test_schema_is_json_schema_with_every_device_kind(capsys: pytest.CaptureFixt
     kinds = {d["properties"]["kind"]["const"] for d in schema["$defs"].values() if "kind" in d.get("properties", {})}
     assert {"sim.gate", "sim.sos", "sim.speaker", "sim.face_camera", "sim.facade_camera"} <= kinds
     assert schema["$defs"]["SiteConfig"]["additionalProperties"] is False
+
+
+def test_devices_naming_a_bus_are_checked_against_it(capsys: pytest.CaptureFixture[str]) -> None:
+    path = Path(__file__).with_name("bad_references.toml")
+    assert main(["config", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "line 15: devices[1].relay: module 2 has no coil 4" in err
+    assert "line 16: devices[1].exit_button: bus bus has no module with unit 9" in err
+    assert "line 17: devices[2]: needs modbus.rtu_bus 'nope', which is not configured" in err
+
+
+def test_reference_to_the_wrong_kind_is_refused_by_the_model_itself() -> None:
+    from edge.config import EdgeConfig
+
+    raw = {"site": {"box_id": "b"}, "devices": [
+        {"kind": "sim.sos", "id": "bus"},
+        {"kind": "modbus.sos", "id": "s", "bus": "bus", "input": {"unit": 1, "index": 0}},
+    ]}
+    with pytest.raises(ValueError, match="'bus' is a sim.sos, not a modbus.rtu_bus"):
+        EdgeConfig.model_validate(raw)

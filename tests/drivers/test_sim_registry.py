@@ -12,12 +12,14 @@ from drivers.sim.gate import SimGate
 
 
 def test_each_kind_matches_its_config_model() -> None:
-    assert set(registry.DRIVERS) == {"sim.gate", "sim.sos", "sim.face_camera", "sim.facade_camera", "sim.speaker"}
+    sims = {"sim.gate", "sim.sos", "sim.face_camera", "sim.facade_camera", "sim.speaker"}
+    assert sims <= set(registry.DRIVERS)
     for kind, driver in registry.DRIVERS.items():
         assert issubclass(driver, Driver)
         assert typing.get_args(driver.config_model.model_fields["kind"].annotation) == (kind,)
         assert driver.config_model.model_fields["kind"].default == kind
-        assert {"sim.unplug", "sim.replug"} <= driver.commands
+        if kind in sims:
+            assert {"sim.unplug", "sim.replug"} <= driver.commands
 
 
 def test_driver_class_and_unknown_kinds() -> None:

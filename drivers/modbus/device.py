@@ -1,0 +1,93 @@
+"""What the logical devices on a Modbus bus share: finding their bus, and getting its samples.
+
+A device is a ``[[devices]]`` entry that names its bus (``bus = "rs485-a"``);
+the daemon hands it the bus through :meth:`attach`. ``connect`` waits briefly
+for the device's modules to answer; ``next_sample`` gives the next reading,
+and raises once the bus or a module the device needs stops answering, so the
+supervisor marks the device offline (an SOS button at priority 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import ClassVar
+
+from drivers.base import Driver, DriverError, HealthState, Probe
+from drivers.modbus.bus import ModbusRtuBus, Sample
+from drivers.modbus.config import BusDeviceConfig, ContactInput
+
+_WAIT_FOR_MODULES_S = 2.0
+_QUEUE_LIMIT = 256
+
+
+class BusDevice(Driver):
+    retry_max_s: ClassVar[float | None] = 2.0
+    config: BusDeviceConfig
+
+    def __init__(self, config, emit, clock=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(config, emit, clock)
+        self.bus: ModbusRtuBus | None = None
+        self._samples: asyncio.Queue[Sample] = asyncio.Queue(_QUEUE_LIMIT)
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._units = sorted({channel.unit for _, channel, _ in config.channels()})
+
+    def attach(self, peers: Mapping[str, Driver]) -> None:
+        bus = peers.get(self.config.bus)
+        if not isinstance(bus, ModbusRtuBus):
+            raise ValueError(f"{self.device_id}: {self.config.bus!r} is not a modbus.rtu_bus device")
+        self.bus = bus
+
+    async def connect(self) -> None:
+        bus = self._require_bus()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _WAIT_FOR_MODULES_S
+        while (problem := self._problem(bus)) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        if problem:
+            raise DriverError(problem)
+        self._samples = asyncio.Queue(_QUEUE_LIMIT)
+        self._unsubscribe = [bus.subscribe(unit, self._on_sample) for unit in self._units]
+
+    async def close(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+
+    async def probe(self) -> Probe:
+        problem = self._problem(self._require_bus())
+        return Probe(HealthState.OFFLINE, problem) if problem else Probe(HealthState.ONLINE)
+
+    async def next_sample(self, timeout: float | None) -> Sample | None:
+        """The next reading of one of this device's modules; None after ``timeout`` seconds."""
+        try:
+            sample = await asyncio.wait_for(self._samples.get(), timeout)
+        except TimeoutError:
+            return None
+        if sample.problem is not None:
+            raise DriverError(f"module {sample.unit}: {sample.problem}")
+        return sample
+
+    def _on_sample(self, sample: Sample) -> None:
+        if self._samples.full():
+            self._samples.get_nowait()  # a stalled consumer loses the oldest reading, not the newest
+        self._samples.put_nowait(sample)
+
+    def _problem(self, bus: ModbusRtuBus) -> str | None:
+        for unit in self._units:
+            if problem := bus.problem(unit):
+                return f"module {unit}: {problem}"
+        return None
+
+    def _require_bus(self) -> ModbusRtuBus:
+        if self.bus is None:
+            raise DriverError(f"not attached to bus {self.config.bus!r}")
+        return self.bus
+
+
+def active(sample: Sample, channel: ContactInput) -> bool | None:
+    """Whether ``channel``'s contact is active in ``sample`` (None if the sample is another module's)."""
+    if sample.unit != channel.unit or sample.bits is None:
+        return None
+    closed = sample.bits[channel.index]
+    return closed if channel.contact == "NO" else not closed

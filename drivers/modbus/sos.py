@@ -1,0 +1,64 @@
+"""A one-key SOS button on a Modbus IO module's dry-contact input.
+
+A press is reported at the first poll that sees it (``sos.pressed``,
+priority 0), its release with how long it was held. A button already pressed
+when the driver connects is reported too: someone may be calling for help.
+Its ``offline_priority`` is life-safety: a button that cannot be read is a
+place where nobody can call for help.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import structlog
+
+from drivers.access.debounce import DebouncedInput
+from drivers.base import Priority
+from drivers.events import SosPressed, SosReleased
+from drivers.modbus.config import ModbusSosConfig
+from drivers.modbus.device import BusDevice, active
+
+log = structlog.get_logger(__name__)
+
+
+class ModbusSosButton(BusDevice):
+    config_model = ModbusSosConfig
+    offline_priority: ClassVar[Priority] = Priority.LIFE_SAFETY
+    config: ModbusSosConfig
+
+    def __init__(self, config, emit, clock=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(config, emit, clock)
+        self._input = DebouncedInput(config.debounce_ms / 1000)
+        self._pressed_at: float | None = None
+
+    async def connect(self) -> None:
+        await super().connect()
+        self._input = DebouncedInput(self.config.debounce_ms / 1000)
+
+    async def run(self) -> None:
+        while True:
+            wait = self._input.lockout_ends()
+            sample = await self.next_sample(None if wait is None else max(0.0, wait - self.clock.monotonic()))
+            now = self.clock.monotonic()
+            if sample is not None:
+                level = active(sample, self.config.input)
+                if level is not None:
+                    first = self._input.state is None
+                    changed = self._input.sample(level, now)
+                    if first and level:
+                        log.warning("sos.pressed_at_start", device_id=self.device_id)
+                        changed = True
+                    if changed is not None:
+                        await self._report(changed, now)
+            elif (changed := self._input.settle(now)) is not None:
+                await self._report(changed, now)
+
+    async def _report(self, pressed: bool, now: float) -> None:
+        if pressed:
+            self._pressed_at = now
+            await self.emit(SosPressed())
+        else:
+            held = now - self._pressed_at if self._pressed_at is not None else 0.0
+            self._pressed_at = None
+            await self.emit(SosReleased(held_s=round(held, 3)))
