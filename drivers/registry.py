@@ -11,6 +11,7 @@ from drivers.base import Driver, DriverConfig
 from drivers.modbus.bus import ModbusRtuBus
 from drivers.modbus.gate import ModbusGate
 from drivers.modbus.sos import ModbusSosButton
+from drivers.relay.lcus.driver import LcusRelayGate
 from drivers.sim.camera import SimFacadeCamera, SimFaceCamera
 from drivers.sim.gate import SimGate
 from drivers.sim.sos import SimSosButton
@@ -22,6 +23,7 @@ DRIVERS: dict[str, type[Driver]] = {
     "sim.face_camera": SimFaceCamera,
     "sim.facade_camera": SimFacadeCamera,
     "sim.speaker": SimSpeaker,
+    "lcus.relay": LcusRelayGate,
     "modbus.rtu_bus": ModbusRtuBus,
     "modbus.gate": ModbusGate,
     "modbus.sos": ModbusSosButton,

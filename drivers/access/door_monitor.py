@@ -51,11 +51,15 @@ class DoorMonitor:
         self._exit_pressed_at = self._clock.monotonic()
         return [ExitButtonPressed()]
 
-    def door_changed(self, is_open: bool) -> list[DeviceEvent]:
+    def door_changed(self, is_open: bool, seen_at_start: bool = False) -> list[DeviceEvent]:
+        """The door-position switch changed; ``seen_at_start``: found so when the driver connected,
+        so how it came to be open is unknown (no forced-open alarm, but the held-open timer runs)."""
         now = self._clock.monotonic()
         if is_open and self._door_opened_at is None:
             self._door_opened_at, self._held_reported = now, False
-            return [DoorOpened()] if self._authorised(now) else [DoorOpened(), DoorForcedOpen()]
+            if seen_at_start or self._authorised(now):
+                return [DoorOpened()]
+            return [DoorOpened(), DoorForcedOpen()]
         if not is_open and self._door_opened_at is not None:
             open_s = round(now - self._door_opened_at, 3)
             self._door_opened_at = None

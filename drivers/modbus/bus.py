@@ -15,6 +15,7 @@ A lost port (USB unplugged) ends ``run`` so the supervisor reconnects.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -72,6 +73,8 @@ class ModbusRtuBus(Driver):
         self._lock = PriorityLock()
         self._modules = {m.unit: _Module(m) for m in config.modules}
         self._rx_bytes = 0
+        self._drain_until = 0.0
+        self._changed = asyncio.Event()
         self.counters: Counter[str] = Counter()
         self._log = log.bind(device_id=config.id)
 
@@ -130,6 +133,10 @@ class ModbusRtuBus(Driver):
 
         return unsubscribe
 
+    async def state_changed(self) -> None:
+        """Return at the next change of the bus's or a module's state."""
+        await self._changed.wait()
+
     def problem(self, unit: int) -> str | None:
         """Why ``unit`` cannot be used now, or None when it answers."""
         if not self.connected:
@@ -142,13 +149,17 @@ class ModbusRtuBus(Driver):
         client = self._require_client()
         try:
             async with self._lock.hold(URGENT):
-                self._rx_bytes = 0
+                await self._quiet_line()
                 response = await client.write_coil(index, value, device_id=unit)
         except ModbusException as exc:
             raise BusError(self._classify(exc)) from None
         if response.isError():
             self.counters["exceptions"] += 1
-            raise BusError(f"unit {unit} refused to switch coil {index}: {response}")
+            raise BusError(f"unit {unit} refused to switch coil {index}: exception {response.exception_code}")
+        if response.function_code != 5 or response.address != index or list(response.bits[:1]) != [value]:
+            self.counters["corrupt_replies"] += 1
+            self._drain_after_failure()
+            raise BusError(f"unit {unit} answered the coil {index} write with something else: {response}")
 
     # --- polling -----------------------------------------------------------------
 
@@ -160,7 +171,7 @@ class ModbusRtuBus(Driver):
         client = self._require_client()
         try:
             async with self._lock.hold(ROUTINE):
-                self._rx_bytes = 0
+                await self._quiet_line()
                 if cfg.inputs:
                     response = await client.read_discrete_inputs(0, count=cfg.inputs, device_id=cfg.unit)
                 else:
@@ -172,11 +183,19 @@ class ModbusRtuBus(Driver):
             self.counters["exceptions"] += 1
             self._failed(module, f"Modbus exception {response.exception_code}")
             return
+        expected = 2 if cfg.inputs else 1
+        if response.function_code != expected or len(response.bits) < cfg.inputs:
+            self.counters["corrupt_replies"] += 1
+            self._drain_after_failure()
+            self._failed(module, f"answer does not match the request: {response}")
+            return
         self._answered(module, tuple(response.bits[: cfg.inputs]) if cfg.inputs else None)
 
     def _answered(self, module: _Module, bits: tuple[bool, ...] | None) -> None:
         if module.failures >= self._limit:
             self._log.info("modbus.module_recovered", unit=module.config.unit, failures=module.failures)
+        if module.problem is not None:
+            self._signal_change()
         module.failures, module.problem = 0, None
         self.counters["polls"] += 1
         sample = Sample(module.config.unit, self.clock.monotonic(), bits=bits)
@@ -198,7 +217,12 @@ class ModbusRtuBus(Driver):
             module.failures = max(module.failures, self._limit)
             self._notify(module, problem)
 
+    def _signal_change(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
     def _notify(self, module: _Module, problem: str) -> None:
+        self._signal_change()
         sample = Sample(module.config.unit, self.clock.monotonic(), problem=problem)
         for listener in list(module.listeners):
             listener(sample)
@@ -214,7 +238,23 @@ class ModbusRtuBus(Driver):
             self._rx_bytes += len(data)
         return data
 
+    async def _quiet_line(self) -> None:
+        """After a failed request, let a late answer pass before asking again.
+
+        RTU frames carry no transaction id: a reply arriving after its request
+        timed out would be taken as the answer to the next one. pymodbus drops
+        whatever arrived in between when the next request starts.
+        """
+        wait = self._drain_until - self.clock.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._rx_bytes = 0
+
+    def _drain_after_failure(self) -> None:
+        self._drain_until = self.clock.monotonic() + self.config.request_timeout_ms / 1000
+
     def _classify(self, exc: ModbusException) -> str:
+        self._drain_after_failure()
         if not self.connected:
             self.counters["port_errors"] += 1
             return f"serial port lost: {exc}"

@@ -40,14 +40,32 @@ class BusDevice(Driver):
 
     async def connect(self) -> None:
         bus = self._require_bus()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + _WAIT_FOR_MODULES_S
-        while (problem := self._problem(bus)) and loop.time() < deadline:
-            await asyncio.sleep(0.02)
-        if problem:
-            raise DriverError(problem)
+        try:
+            async with asyncio.timeout(_WAIT_FOR_MODULES_S):
+                while self._problem(bus):
+                    await bus.state_changed()
+        except TimeoutError:
+            raise DriverError(self._problem(bus) or "bus not ready") from None
         self._samples = asyncio.Queue(_QUEUE_LIMIT)
         self._unsubscribe = [bus.subscribe(unit, self._on_sample) for unit in self._units]
+
+    async def first_readings(self, channels: list[ContactInput]) -> dict[int, bool]:
+        """Wait for a reading of each input channel, to start from the state the world is in.
+
+        Returns {channel index in ``channels``: active}. Without it, a door
+        already open when the driver connects would pass unnoticed.
+        """
+        levels: dict[int, bool] = {}
+        try:
+            async with asyncio.timeout(_WAIT_FOR_MODULES_S):
+                while len(levels) < len(channels):
+                    sample = await self.next_sample(None)
+                    for position, channel in enumerate(channels):
+                        if (level := active(sample, channel)) is not None:
+                            levels[position] = level
+        except TimeoutError:
+            raise DriverError("no reading of the inputs yet") from None
+        return levels
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -58,10 +76,11 @@ class BusDevice(Driver):
         problem = self._problem(self._require_bus())
         return Probe(HealthState.OFFLINE, problem) if problem else Probe(HealthState.ONLINE)
 
-    async def next_sample(self, timeout: float | None) -> Sample | None:
-        """The next reading of one of this device's modules; None after ``timeout`` seconds."""
+    async def next_sample(self, within_s: float | None) -> Sample | None:
+        """The next reading of one of this device's modules; None after ``within_s`` seconds."""
         try:
-            sample = await asyncio.wait_for(self._samples.get(), timeout)
+            async with asyncio.timeout(within_s):  # not wait_for: on 3.11 it can swallow a cancel
+                sample = await self._samples.get()
         except TimeoutError:
             return None
         if sample.problem is not None:

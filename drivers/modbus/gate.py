@@ -45,6 +45,16 @@ class ModbusGate(BusDevice):
         self._door = DebouncedInput(self.config.debounce_ms / 1000)
         self._exit = DebouncedInput(self.config.debounce_ms / 1000)
         await self._switch(False, "connect")
+        inputs = [c for c in (self.config.door_sensor, self.config.exit_button) if c is not None]
+        levels = await self.first_readings(inputs)
+        now = self.clock.monotonic()
+        if self.config.door_sensor is not None:
+            door_open = levels[0]
+            self._door.sample(door_open, now)  # the baseline
+            if door_open != self.monitor.door_open:  # found open (or closed) while we were away
+                await self._emit_all(self.monitor.door_changed(door_open, seen_at_start=True))
+        if self.config.exit_button is not None:
+            self._exit.sample(levels[len(inputs) - 1], now)
 
     async def run(self) -> None:
         while True:
@@ -82,9 +92,9 @@ class ModbusGate(BusDevice):
 
     async def _on_inputs(self, sample: Sample, now: float) -> None:
         cfg = self.config
-        if cfg.exit_button and (level := active(sample, cfg.exit_button)) is not None:
-            if self._exit.sample(level, now):
-                await self._exit_pressed()
+        exit_level = active(sample, cfg.exit_button) if cfg.exit_button else None
+        if exit_level is not None and self._exit.sample(exit_level, now):
+            await self._exit_pressed()
         if cfg.door_sensor and (level := active(sample, cfg.door_sensor)) is not None:
             changed = self._door.sample(level, now)
             if changed is not None:

@@ -35,23 +35,23 @@ class ModbusSosButton(BusDevice):
     async def connect(self) -> None:
         await super().connect()
         self._input = DebouncedInput(self.config.debounce_ms / 1000)
+        (pressed,) = (await self.first_readings([self.config.input])).values()
+        now = self.clock.monotonic()
+        self._input.sample(pressed, now)  # the baseline
+        if pressed and self._pressed_at is None:
+            log.warning("sos.pressed_at_start", device_id=self.device_id)
+            await self._report(True, now)
+        elif not pressed and self._pressed_at is not None:  # released while we could not see it
+            await self._report(False, now)
 
     async def run(self) -> None:
         while True:
             wait = self._input.lockout_ends()
             sample = await self.next_sample(None if wait is None else max(0.0, wait - self.clock.monotonic()))
             now = self.clock.monotonic()
-            if sample is not None:
-                level = active(sample, self.config.input)
-                if level is not None:
-                    first = self._input.state is None
-                    changed = self._input.sample(level, now)
-                    if first and level:
-                        log.warning("sos.pressed_at_start", device_id=self.device_id)
-                        changed = True
-                    if changed is not None:
-                        await self._report(changed, now)
-            elif (changed := self._input.settle(now)) is not None:
+            level = active(sample, self.config.input) if sample is not None else None
+            changed = self._input.sample(level, now) if level is not None else self._input.settle(now)
+            if changed is not None:
                 await self._report(changed, now)
 
     async def _report(self, pressed: bool, now: float) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from edge.cli.common import CliError
+from edge.daemon.logs import setup_logging
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     store.add_argument("--dir", type=Path, help="where to put the scratch database (default: system temp)")
     store.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     store.set_defaults(handler=bench_store)
+    io = inner.add_parser("io", help="Modbus path against a real peer: SOS -> event, grant -> relay (ms)")
+    io.add_argument("--presses", type=int, default=200)
+    io.add_argument("--grants", type=int, default=200)
+    io.add_argument("--poll-ms", type=int, default=50)
+    io.add_argument("--baud", type=int, default=19200, help="RS-485 line speed to emulate (0: none)")
+    io.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
+    io.set_defaults(handler=bench_io)
 
 
 def bench_store(args: argparse.Namespace) -> int:
@@ -27,4 +36,14 @@ def bench_store(args: argparse.Namespace) -> int:
     if args.events < args.producers or args.producers < 1:
         raise CliError("--events must be at least --producers, and --producers at least 1")
     print(json.dumps(store.run(args.events, args.producers, args.max_batch, args.dir)))
+    return 0
+
+
+def bench_io(args: argparse.Namespace) -> int:
+    from edge.bench import io
+
+    setup_logging("warning", "json", sys.stderr)  # stdout carries the JSON figures only
+    if min(args.presses, args.grants) < 1:
+        raise CliError("--presses and --grants must be at least 1")
+    print(json.dumps(io.run(args.presses, args.grants, args.poll_ms, args.baud or None)))
     return 0

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from drivers.registry import config_models
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from drivers.registry import config_models
 
 
 class Section(BaseModel):

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 import structlog
-from drivers.registry import driver_class
 
 from drivers.base import Clock, Driver, SystemClock
+from drivers.registry import driver_class
 from edge import __version__
 from edge.api.console import ConsoleServer
 from edge.api.control import ControlServer

@@ -61,6 +61,7 @@ class DeviceSupervisor:
                 except TimeoutError:
                     reason = "connect timed out"
                 except Exception as exc:  # a device failing must not stop the daemon
+                    _raise_if_cancelling()  # a driver that lost our cancel must not keep us running
                     reason = describe(exc)
                 await self._close_quietly()
                 await self._set_state(HealthState.OFFLINE, reason)
@@ -73,12 +74,24 @@ class DeviceSupervisor:
         self.health.last_seen = self._clock.now()
 
     async def _run_connected(self) -> None:
+        """Run the driver's read loop beside the probe loop until either ends; raise its error.
+
+        Not a TaskGroup: on 3.11 a TaskGroup whose child fails leaves the parent
+        task marked as cancelling, which would make a later failure look like a shutdown.
+        """
+        tasks = {
+            asyncio.create_task(self.driver.run(), name=f"{self.driver.device_id}:run"),
+            asyncio.create_task(self._probe_loop(), name=f"{self.driver.device_id}:probe"),
+        }
         try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self.driver.run(), name=f"{self.driver.device_id}:run")
-                group.create_task(self._probe_loop(), name=f"{self.driver.device_id}:probe")
-        except BaseExceptionGroup as group_error:
-            raise group_error.exceptions[0] from None
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and (error := task.exception()) is not None:
+                raise error
 
     async def _probe_loop(self) -> None:
         while True:
@@ -137,6 +150,12 @@ class DeviceSupervisor:
             raise
         except Exception as exc:
             self._log.warning("device.close_failed", error=describe(exc))
+
+
+def _raise_if_cancelling() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def describe(exc: BaseException) -> str:

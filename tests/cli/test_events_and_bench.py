@@ -89,3 +89,12 @@ def test_usage_error_is_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> N
         main(["events", "tail", "--lines", "many"])
     assert info.value.code == 2
     assert "invalid int value" in capsys.readouterr().err
+
+
+def test_bench_io_prints_both_latency_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "io", "--json", "--presses", "3", "--grants", "3"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["presses"] == 3 and result["grants"] == 3 and result["line_baud"] == 19200
+    assert 0 < result["sos_to_event_p50_ms"] <= result["sos_to_event_p99_ms"]
+    assert 0 < result["grant_to_relay_p50_ms"] <= result["grant_to_relay_p99_ms"]
+    assert result["bus_counters"]["polls"] > 0

@@ -139,3 +139,28 @@ def test_backoff_is_capped_and_jittered() -> None:
     assert len(set(delays)) == len(delays), "jitter spreads retries"
     backoff.reset()
     assert backoff.next_delay() <= 1.0
+
+
+class SwallowingDriver(FlakyDriver):
+    """Turns the supervisor's cancel into an ordinary failure, as a careless driver might."""
+
+    async def run(self) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise DriverError("interrupted") from None
+
+
+async def test_shutdown_is_not_lost_to_a_driver_that_swallows_cancel(recorder) -> None:
+    clock = FakeClock()
+    settings = SupervisorConfig(probe_interval_s=1000)
+    driver = SwallowingDriver(FlakyConfig(id="bad-1"), recorder.emitter_for("bad-1"), clock, failures=0)
+    health = HealthBoard().register("bad-1", "test.flaky", "", clock.now())
+    supervisor = DeviceSupervisor(driver, health, recorder, settings, clock, random.Random(1))
+    task = asyncio.create_task(supervisor.run())
+    await wait_until(lambda: health.state is HealthState.ONLINE)
+    task.cancel()
+    async with asyncio.timeout(2):
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert driver.closes >= 1

@@ -1,0 +1,121 @@
+"""Gates and SOS buttons end to end: a real Modbus peer's inputs -> drivers -> events in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from drivers.base import Command
+from edge.daemon.commands import CommandRequest
+from edge.store import EventReader
+from tests.fakes import wait_until
+from tests.modbus.conftest import ModbusSite
+
+UNIT_GATE, UNIT_ALARMS = 2, 3
+DOOR, EXIT = 0, 1
+SOS = 5
+
+
+async def test_sos_press_and_release_are_events_from_the_peer_inputs(site: ModbusSite) -> None:
+    site.peer.set_input(UNIT_ALARMS, SOS, True)
+    pressed = await site.wait_for("sos.pressed", "sos-b3-u2")
+    assert pressed.priority == 0
+    await asyncio.sleep(0.1)
+    site.peer.set_input(UNIT_ALARMS, SOS, False)
+    released = await site.wait_for("sos.released", "sos-b3-u2")
+    assert released.data["held_s"] >= 0.1
+    with EventReader(site.daemon.writer.path) as reader:  # durably stored, not just announced
+        assert pressed.event_id in {e.event_id for e in reader.iter_all()}
+
+
+async def test_door_opened_without_grant_is_forced_open(site: ModbusSite) -> None:
+    site.peer.set_input(UNIT_GATE, DOOR, True)
+    forced = await site.wait_for("door.forced_open", "gate-north")
+    assert forced.priority == 1
+    site.peer.set_input(UNIT_GATE, DOOR, False)
+    await site.wait_for("door.closed", "gate-north")
+
+
+async def test_granted_opening_held_too_long_raises_held_open(site: ModbusSite) -> None:
+    command = Command("gate.open", {"ms": 500}, source="rule:face")
+    result = await site.daemon.commands.dispatch(CommandRequest("gate-north", command))
+    assert result.ok, result.detail
+    assert site.peer.coil(UNIT_GATE, 0) is True  # fail-secure: energised = open
+    site.peer.set_input(UNIT_GATE, DOOR, True)
+    held = await site.wait_for("door.held_open", "gate-north", timeout=3)
+    assert held.priority == 1 and held.data["open_s"] >= 0.6
+    assert not site.of_type("door.forced_open")
+    await site.peer.wait_coil(UNIT_GATE, 0, False, timeout=2)  # the pulse ended by itself
+    site.peer.set_input(UNIT_GATE, DOOR, False)
+    closed = await site.wait_for("door.closed", "gate-north")
+    assert closed.data["open_s"] >= 0.6
+    relays = [(e.data["state"], e.data["reason"]) for e in site.of_type("gate.relay")]
+    assert ("open", "pulse") in relays and ("locked", "pulse-end") in relays
+
+
+async def test_exit_button_opens_the_lock_and_the_door_is_not_forced(site: ModbusSite) -> None:
+    site.peer.set_input(UNIT_GATE, EXIT, True)
+    await site.wait_for("door.exit_pressed", "gate-north")
+    await site.peer.wait_coil(UNIT_GATE, 0, True, timeout=2)
+    site.peer.set_input(UNIT_GATE, EXIT, False)
+    site.peer.set_input(UNIT_GATE, DOOR, True)
+    await site.wait_for("door.opened", "gate-north")
+    site.peer.set_input(UNIT_GATE, DOOR, False)
+    await site.wait_for("door.closed", "gate-north")
+    assert not site.of_type("door.forced_open")
+    assert site.of_type("gate.relay")[-1].data["reason"] in ("exit-button", "pulse-end")
+
+
+async def test_commands_hold_and_lock_and_refuse_bad_arguments(site: ModbusSite) -> None:
+    dispatch = site.daemon.commands.dispatch
+    assert (await dispatch(CommandRequest("gate-north", Command("gate.hold_open")))).ok
+    assert site.peer.coil(UNIT_GATE, 0) is True
+    await asyncio.sleep(0.6)  # no pulse end while held
+    assert site.peer.coil(UNIT_GATE, 0) is True
+    assert (await dispatch(CommandRequest("gate-north", Command("gate.lock")))).ok
+    assert site.peer.coil(UNIT_GATE, 0) is False
+    bad = await dispatch(CommandRequest("gate-north", Command("gate.open", {"ms": "forever"})))
+    assert not bad.ok and "ms must be" in bad.detail
+    results = [(e.data["command"], e.data["ok"]) for e in site.of_type("command.result")]
+    assert results == [("gate.hold_open", True), ("gate.lock", True), ("gate.open", False)]
+
+
+async def test_a_stalled_module_never_stalls_the_event_loop(site: ModbusSite) -> None:
+    lateness: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            started = time.monotonic()
+            await asyncio.sleep(0.01)
+            lateness.append(time.monotonic() - started - 0.01)
+
+    async with asyncio.TaskGroup() as group:
+        task = group.create_task(ticker())
+        site.peer.response_delay_s = 0.3  # far beyond the 80 ms request timeout
+        offline = await site.wait_for("device.offline", "sos-b3-u2", timeout=5)
+        assert offline.priority == 0  # nobody can call for help there
+        assert "no reply" in offline.data["reason"]
+        site.peer.response_delay_s = 0.0
+        await wait_until(site.all_online, 5)
+        task.cancel()
+    bus = site.daemon.drivers["rs485"]
+    assert bus.counters["timeouts"] >= 3
+    assert max(lateness) < 0.05, f"event loop stalled for {max(lateness) * 1000:.0f} ms"
+
+
+async def test_corrupt_frames_are_counted_and_the_bus_recovers(site: ModbusSite) -> None:
+    def flip_crc(direction: str, data: bytes) -> bytes:
+        return data[:-1] + bytes([data[-1] ^ 0xFF]) if direction == "to_driver" and data else data
+
+    site.cable.manipulate(flip_crc)
+    await site.wait_for("device.offline", "sos-b3-u2", timeout=5)
+    site.cable.manipulate(None)
+    await wait_until(site.all_online, 5)
+    bus = site.daemon.drivers["rs485"]
+    assert bus.counters["corrupt_replies"] >= 3
+    site.cable.manipulate(lambda d, data: (b"\x00\xff\x13" + data) if d == "to_driver" else data)  # garbage
+    await asyncio.sleep(0.3)
+    site.cable.manipulate(None)
+    await wait_until(site.all_online, 5)
+    site.peer.set_input(UNIT_ALARMS, SOS, True)
+    await site.wait_for("sos.pressed", "sos-b3-u2")

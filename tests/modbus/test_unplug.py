@@ -1,0 +1,52 @@
+"""Pulling the USB RS-485 adapter out and putting it back, again and again."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.fakes import wait_until
+from tests.modbus.conftest import ModbusSite
+
+DEVICES = ("rs485", "gate-north", "sos-b3-u2")
+
+
+async def unplug_and_replug(site: ModbusSite, cycle: int) -> float:
+    """One cycle; returns seconds from the port being back to every device online."""
+    await site.cable.unplug()
+    for device in DEVICES:
+        await site.wait_for("device.offline", device, count=cycle, timeout=5)
+    back = time.monotonic()
+    await site.cable.replug()
+    for device in DEVICES:
+        await site.wait_for("device.online", device, count=cycle + 1, timeout=6)
+    return time.monotonic() - back
+
+
+async def test_twenty_unplugs_each_give_offline_and_online_and_recover_fast(site: ModbusSite) -> None:
+    recoveries = [await unplug_and_replug(site, cycle) for cycle in range(1, 21)]
+    for device in DEVICES:
+        assert len(site.of_type("device.offline", device)) == 20
+        assert len(site.of_type("device.online", device)) == 21
+    sos_offline = site.of_type("device.offline", "sos-b3-u2")
+    assert all(e.priority == 0 for e in sos_offline), "an unreachable SOS button is life-safety"
+    assert all(e.priority == 2 for e in site.of_type("device.offline", "gate-north"))
+    assert max(recoveries) <= 5.0, recoveries
+    site.peer.set_input(3, 5, True)  # and it still works
+    await site.wait_for("sos.pressed", "sos-b3-u2")
+
+
+@pytest.mark.parametrize("backoff", [(1.0, 60.0)])  # the daemon's defaults
+async def test_recovery_with_default_backoff_is_within_5_s_even_after_a_long_outage(site: ModbusSite) -> None:
+    await site.cable.unplug()
+    await site.wait_for("device.offline", "sos-b3-u2", timeout=5)
+    await wait_until(lambda: site.daemon.health.get("rs485").failures >= 4, timeout=15)  # back-off has grown
+    assert (await unplug_and_replug_back(site)) <= 5.0
+
+
+async def unplug_and_replug_back(site: ModbusSite) -> float:
+    back = time.monotonic()
+    await site.cable.replug()
+    await wait_until(site.all_online, timeout=8)
+    return time.monotonic() - back

@@ -1,0 +1,1 @@
+"""Tests of the wire-level peers: the pty cable and the Modbus IO module."""
