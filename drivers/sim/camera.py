@@ -42,7 +42,8 @@ from pydantic import Field
 
 from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Probe
 from drivers.events import CameraStreamStats
-from drivers.sim import SimDriver, wait_event
+from drivers.sim import SimDriver
+from drivers.timing import wait_event
 
 DEFAULT_FPS = 10.0
 

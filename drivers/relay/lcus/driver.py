@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import serial
 import structlog
-from pydantic import Field, model_validator
 
 from drivers.base import (
     Clock,
@@ -52,53 +51,14 @@ from drivers.base import (
     Probe,
 )
 from drivers.events import RelayChanged
-from drivers.relay.lcus.framer import MAX_CHANNELS
+from drivers.relay.lcus.config import LcusRelayConfig
 from drivers.relay.lcus.protocol import LcusProtocol, LinkLost, RequestTimeout
+from drivers.timing import wait_event
 
 log = structlog.get_logger(__name__)
 
 _ON_OFF = {True: "on", False: "off"}
 COUNTERS = ("garbage_bytes", "bad_lines", "status_lines", "request_timeouts", "unconfirmed", "readback_mismatches")
-
-
-class LcusRelayConfig(DriverConfig):
-    kind: Literal["lcus.relay"] = "lcus.relay"
-    port: str = Field(
-        min_length=1, title="Serial port",
-        description="A device path or pyserial URL. Use the stable /dev/serial/by-id/usb-1a86_USB_Serial-if00-port0 "
-        "path, not /dev/ttyUSB0 (which can change on replug or reboot); socket://host:port or "
-        "rfc2217://host:port reach a board behind a network serial server.",
-    )
-    baudrate: int = Field(9600, ge=1200, le=115_200, title="Baud rate", description="LCUS boards use 9600.")
-    channel: int = Field(1, ge=1, le=MAX_CHANNELS, title="Relay channel", description="1 to 8, as printed on the board.")
-    pulse_ms: int = Field(
-        3000, ge=100, le=600_000, title="Pulse length (ms)",
-        description="How long gate.open releases the lock unless the command gives its own ms.",
-    )
-    max_pulse_ms: int = Field(
-        60_000, ge=100, le=600_000, title="Longest pulse (ms)",
-        description="The most gate.open may ask for with its ms argument.",
-    )
-    lock_type: Literal["fail_secure", "fail_safe"] = Field(
-        "fail_secure", title="Lock type",
-        description="fail_secure (strike): energising the relay opens the lock. fail_safe (maglock): "
-        "energising it locks, so the lock opens whenever the board loses power.",
-    )
-    status_query: bool = Field(
-        True, title="Board answers status queries",
-        description="Read every switch back with the 0xFF status query and use it as a health probe. "
-        "Turn off for boards that never answer (the probe then says 'no status reply').",
-    )
-    request_timeout_ms: int = Field(
-        500, ge=20, le=10_000, title="Request timeout (ms)",
-        description="How long to wait for the board (or for the link to be free).",
-    )
-
-    @model_validator(mode="after")
-    def _pulse_within_max(self) -> LcusRelayConfig:
-        if self.pulse_ms > self.max_pulse_ms:
-            raise ValueError("pulse_ms must not exceed max_pulse_ms")
-        return self
 
 
 class LcusRelayGate(Driver):
@@ -165,7 +125,7 @@ class LcusRelayGate(Driver):
                 continue
             delay = self._pulse_until - self.clock.monotonic()
             if delay > 0:
-                await self._sleep_unless_woken(delay)
+                await wait_event(self._wake, self.clock, delay)
                 continue
             await self._end_pulse()
 
@@ -304,17 +264,6 @@ class LcusRelayGate(Driver):
         if state != self._reported:
             self._reported = state
             await self.emit(RelayChanged(state=state, reason=reason, occurred_at=self.clock.now()))
-
-    async def _sleep_unless_woken(self, seconds: float) -> None:
-        """Sleep ``seconds`` on the driver's clock, or less if woken (asyncio.timeout would use loop time)."""
-        waiter = asyncio.create_task(self._wake.wait())
-        sleeper = asyncio.create_task(self.clock.sleep(seconds))
-        try:
-            await asyncio.wait((waiter, sleeper), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            sleeper.cancel()
-            await asyncio.gather(waiter, sleeper, return_exceptions=True)
 
 
 def _done(detail: str, readback: str) -> CommandResult:
