@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drivers.access.gate_config import GateLockSettings
 from drivers.base import DriverConfig
 
 BUS_KIND = "modbus.rtu_bus"
@@ -87,28 +88,15 @@ class BusDeviceConfig(DriverConfig):
         return []
 
 
-class ModbusGateConfig(BusDeviceConfig):
+class ModbusGateConfig(BusDeviceConfig, GateLockSettings):
     kind: Literal["modbus.gate"] = "modbus.gate"
     relay: Channel = Field(title="Lock relay (coil)")
     door_sensor: ContactInput | None = Field(None, title="Door-position switch (input)")
     exit_button: ContactInput | None = Field(None, title="Exit button (input)")
-    lock_type: Literal["fail_secure", "fail_safe"] = Field(
-        "fail_secure", title="Lock type",
-        description="fail_secure: energising the relay opens the lock. "
-        "fail_safe (maglock): energising it locks, so the lock opens when power is lost.",
-    )
-    pulse_ms: int = Field(3000, ge=100, le=600_000, title="Open pulse (ms)")
-    max_pulse_ms: int = Field(60_000, ge=100, le=600_000, title="Longest pulse a command may ask (ms)")
     exit_opens: bool = Field(True, title="Exit button opens the lock")
     held_open_after_s: float = Field(30.0, gt=0, le=3600, title="Held-open alarm after (s)")
     grant_grace_ms: int = Field(1000, ge=0, le=60_000, title="Door may open this long after the lock closes (ms)")
     exit_grace_ms: int = Field(5000, ge=0, le=60_000, title="Door may open this long after an exit press (ms)")
-
-    @model_validator(mode="after")
-    def _pulse_within_max(self) -> ModbusGateConfig:
-        if self.pulse_ms > self.max_pulse_ms:
-            raise ValueError("pulse_ms must not exceed max_pulse_ms")
-        return self
 
     def channels(self) -> list[tuple[str, Channel, str]]:
         found: list[tuple[str, Channel, str]] = [("relay", self.relay, "coil")]

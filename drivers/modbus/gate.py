@@ -67,11 +67,11 @@ class ModbusGate(BusDevice):
     async def execute(self, command: Command) -> CommandResult:
         try:
             if command.type == "gate.open":
-                ms = command.args.get("ms", self.config.pulse_ms)
-                if not isinstance(ms, int) or not 100 <= ms <= self.config.max_pulse_ms:
-                    return CommandResult(False, f"ms must be an integer from 100 to {self.config.max_pulse_ms}")
+                ms = self.config.pulse_ms_from(command.args)
+                if isinstance(ms, str):
+                    return CommandResult(False, ms)
                 await self.pulse(ms, "pulse")
-                return CommandResult(True, f"open for {ms} ms")
+                return CommandResult(True, f"open for {ms:g} ms")
             if command.type == "gate.hold_open":
                 self._pulse_until = None
                 await self._switch(True, "hold")
@@ -84,7 +84,7 @@ class ModbusGate(BusDevice):
             return CommandResult(False, str(exc))
         return await super().execute(command)
 
-    async def pulse(self, ms: int, reason: str) -> None:
+    async def pulse(self, ms: float, reason: str) -> None:
         self._pulse_until = self.clock.monotonic() + ms / 1000
         await self._switch(True, reason)
 
@@ -125,7 +125,7 @@ class ModbusGate(BusDevice):
     async def _switch(self, open_: bool, reason: str) -> None:
         """Set the lock open or locked; the relay's level depends on the lock type."""
         assert self.bus is not None
-        energise = open_ if self.config.lock_type == "fail_secure" else not open_
+        energise = self.config.relay_energised(open_)
         async with self._relay_lock:
             await self.bus.write_coil(self.config.relay.unit, self.config.relay.index, energise)
             changed = open_ != self.relay_open or reason == "connect"

@@ -24,23 +24,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from drivers.access.gate_config import PulseSettings
 from drivers.base import Clock, Command, CommandResult, DriverConfig, Emit
 from drivers.events import DoorClosed, DoorOpened, ExitButtonPressed, RelayChanged
 from drivers.sim import PLUG_COMMANDS, SimDriver
 
 
-class SimGateConfig(DriverConfig):
+class SimGateConfig(PulseSettings):
     kind: Literal["sim.gate"] = "sim.gate"
-    pulse_ms: int = Field(
-        3000, ge=100, le=600_000, title="Pulse length (ms)",
-        description="How long gate.open releases the lock unless the command gives its own ms.",
-    )
-    max_pulse_ms: int = Field(
-        60_000, ge=100, le=600_000, title="Longest pulse (ms)",
-        description="The most gate.open may ask for with its ms argument.",
-    )
     fail_mode: Literal["secure", "safe"] = Field(
         "secure", title="Without power",
         description="secure: the lock stays locked without power (fail-secure strike); "
@@ -59,11 +52,6 @@ class SimGateConfig(DriverConfig):
         description="Walk-through: how long the door stays open.",
     )
 
-    @model_validator(mode="after")
-    def _pulse_within_max(self) -> SimGateConfig:
-        if self.pulse_ms > self.max_pulse_ms:
-            raise ValueError("pulse_ms must not exceed max_pulse_ms")
-        return self
 
 
 class SimGate(SimDriver):
@@ -134,9 +122,9 @@ class SimGate(SimDriver):
         return await super()._handle(command)
 
     async def _pulse(self, args: dict[str, Any]) -> CommandResult:
-        ms = args.get("ms", self.config.pulse_ms)
-        if isinstance(ms, bool) or not isinstance(ms, int | float) or not 1 <= ms <= self.config.max_pulse_ms:
-            return CommandResult(False, f"ms must be a number from 1 to {self.config.max_pulse_ms}")
+        ms = self.config.pulse_ms_from(args)
+        if isinstance(ms, str):
+            return CommandResult(False, ms)
         if self._held:
             return CommandResult(True, "held open already")
         self._schedule("pulse", ms / 1000, self._end_pulse)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from drivers.base import DriverConfig
+from drivers.access.gate_config import GateLockSettings
 from drivers.relay.lcus.framer import MAX_CHANNELS
 
 
-class LcusRelayConfig(DriverConfig):
+class LcusRelayConfig(GateLockSettings):
     kind: Literal["lcus.relay"] = "lcus.relay"
     port: str = Field(
         min_length=1, title="Serial port",
@@ -20,19 +20,6 @@ class LcusRelayConfig(DriverConfig):
     )
     baudrate: int = Field(9600, ge=1200, le=115_200, title="Baud rate", description="LCUS boards use 9600.")
     channel: int = Field(1, ge=1, le=MAX_CHANNELS, title="Relay channel", description="1 to 8, as printed on the board.")
-    pulse_ms: int = Field(
-        3000, ge=100, le=600_000, title="Pulse length (ms)",
-        description="How long gate.open releases the lock unless the command gives its own ms.",
-    )
-    max_pulse_ms: int = Field(
-        60_000, ge=100, le=600_000, title="Longest pulse (ms)",
-        description="The most gate.open may ask for with its ms argument.",
-    )
-    lock_type: Literal["fail_secure", "fail_safe"] = Field(
-        "fail_secure", title="Lock type",
-        description="fail_secure (strike): energising the relay opens the lock. fail_safe (maglock): "
-        "energising it locks, so the lock opens whenever the board loses power.",
-    )
     status_query: bool = Field(
         True, title="Board answers status queries",
         description="Read every switch back with the 0xFF status query and use it as a health probe. "
@@ -42,9 +29,3 @@ class LcusRelayConfig(DriverConfig):
         500, ge=20, le=10_000, title="Request timeout (ms)",
         description="How long to wait for the board (or for the link to be free).",
     )
-
-    @model_validator(mode="after")
-    def _pulse_within_max(self) -> LcusRelayConfig:
-        if self.pulse_ms > self.max_pulse_ms:
-            raise ValueError("pulse_ms must not exceed max_pulse_ms")
-        return self

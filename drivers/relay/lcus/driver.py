@@ -181,9 +181,9 @@ class LcusRelayGate(Driver):
             return CommandResult(False, str(exc))
 
     async def _pulse(self, args: dict[str, Any]) -> CommandResult:
-        ms = args.get("ms", self.config.pulse_ms)
-        if isinstance(ms, bool) or not isinstance(ms, int | float) or not 1 <= ms <= self.config.max_pulse_ms:
-            return CommandResult(False, f"ms must be a number from 1 to {self.config.max_pulse_ms}")
+        ms = self.config.pulse_ms_from(args)
+        if isinstance(ms, str):
+            return CommandResult(False, ms)
         if self._held:
             return CommandResult(True, "held open already")
         readback = await self._switch("open")
@@ -252,7 +252,7 @@ class LcusRelayGate(Driver):
 
     def _relay_on(self, state: str) -> bool:
         """Whether the relay is energised when the lock is in ``state``."""
-        return (state == "open") == (self.config.lock_type == "fail_secure")
+        return self.config.relay_energised(state == "open")
 
     def _require_protocol(self) -> LcusProtocol:
         protocol = self._protocol
