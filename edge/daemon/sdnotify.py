@@ -1,6 +1,8 @@
 """systemd's notify protocol: READY=1, WATCHDOG=1, STOPPING=1 over ``$NOTIFY_SOCKET``.
 
-Does nothing when ``NOTIFY_SOCKET`` is unset (running by hand, in tests).
+Does nothing when ``NOTIFY_SOCKET`` is unset (running by hand, in tests). Sends
+never block: when the receiver's queue is full (a stuck or slow reader), the
+message is dropped rather than freezing the event loop.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ class SdNotifier:
         if self._address is None:
             return False
         message = "\n".join(fields).encode()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-            try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK) as sock:
+            try:  # never block the event loop on a reader that does not read
                 sock.sendto(message, self._address)
-            except OSError:
+            except OSError:  # including BlockingIOError: the queue is full, this one is dropped
                 return False
         return True
 

@@ -45,3 +45,11 @@ def test_watchdog_interval_is_half_the_period_for_this_pid(monkeypatch: pytest.M
     assert SdNotifier.watchdog_interval_s() == 15.0
     monkeypatch.setenv("WATCHDOG_PID", "1")
     assert SdNotifier.watchdog_interval_s() is None
+
+
+def test_a_reader_that_stops_reading_never_blocks_the_sender(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.bind(str(tmp_path / "notify"))
+        notifier = SdNotifier(str(tmp_path / "notify"))
+        results = [notifier.watchdog() for _ in range(5000)]  # far beyond any datagram queue
+    assert results[0] is True and results[-1] is False
