@@ -219,9 +219,9 @@ class SimCamera(SimDriver):
     async def run(self) -> None:
         await self._stop_capture()  # in case an earlier run could not wait for its thread
         self._raise_if_failed()
-        self._start_capture()
         self._stats_since = self.clock.monotonic()
-        self._buffer.take_counts()  # the stats cover this stream only
+        self._buffer.take_counts()  # the stats cover this stream only: reset before it starts
+        self._start_capture()
         self._schedule("stats", self.config.stats_interval_s, self._report_stats)
         try:
             await self._run_timeline()

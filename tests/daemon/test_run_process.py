@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,40 +40,55 @@ def site(tmp_path: Path) -> Path:
     return path
 
 
+class NotifyListener:
+    """Plays systemd's side of sd_notify: a datagram socket read all the time by a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.messages: list[str] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="notify-listener")
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.messages.append(self._sock.recv(4096).decode())
+            except TimeoutError:
+                continue
+
+    def wait_for(self, wanted: str, deadline_s: float) -> None:
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if any(wanted in m.split("\n") for m in list(self.messages)):
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"{wanted} not received within {deadline_s} s; got {self.messages[-5:]}")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+
+
 @pytest.fixture
-def notify_socket(tmp_path: Path):
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    path = tmp_path / "notify.sock"
-    sock.bind(str(path))
-    sock.settimeout(10)
-    yield sock, path
-    sock.close()
+def notify(tmp_path: Path):
+    listener = NotifyListener(tmp_path / "notify.sock")
+    yield listener
+    listener.close()
 
 
-def receive_until(sock: socket.socket, wanted: str, deadline_s: float) -> list[str]:
-    seen: list[str] = []
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        sock.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            message = sock.recv(4096).decode()
-        except TimeoutError:
-            break
-        seen.append(message)
-        if wanted in message.split("\n"):
-            return seen
-    raise AssertionError(f"{wanted} not received within {deadline_s} s; got {seen}")
-
-
-def test_demo_site_comes_up_reports_status_and_stops_on_sigterm(site: Path, notify_socket, tmp_path: Path) -> None:
-    sock, sock_path = notify_socket
-    env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "400000"}
+def test_demo_site_comes_up_reports_status_and_stops_on_sigterm(site: Path, notify, tmp_path: Path) -> None:
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "400000"}
     started = time.monotonic()
     proc = subprocess.Popen([*EDGE, "run", "--config", str(site)], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        receive_until(sock, "READY=1", 10)
-        receive_until(sock, "WATCHDOG=1", 2)
+        notify.wait_for("READY=1", 10)
+        notify.wait_for("WATCHDOG=1", 2)
         status = None
         while time.monotonic() - started < 10:
             answer = edge("status", "--json", "--config", str(site))
@@ -90,7 +106,7 @@ def test_demo_site_comes_up_reports_status_and_stops_on_sigterm(site: Path, noti
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)
         assert time.monotonic() - stopping < 5.0, "shutdown took longer than 5 s"
-        receive_until(sock, "STOPPING=1", 1)
+        notify.wait_for("STOPPING=1", 1)
     finally:
         if proc.poll() is None:
             proc.kill()
