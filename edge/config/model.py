@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.registry import config_models
+from edge.uplink.config import UplinkConfig
 
 
 class Section(BaseModel):
@@ -88,6 +89,7 @@ class EdgeConfig(Section):
     console: ConsoleConfig = ConsoleConfig()
     logging: LoggingConfig = LoggingConfig()
     supervisor: SupervisorConfig = SupervisorConfig()
+    uplink: UplinkConfig | None = Field(None, title="District uplink", description="None: the box works offline only.")
     devices: list[DeviceConfig] = Field(default_factory=list, title="Devices")  # type: ignore[valid-type]
 
     @field_validator("devices")

@@ -16,10 +16,11 @@ import asyncio
 import queue
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import structlog
 
@@ -36,7 +37,9 @@ _INSERT_OUTBOX = "INSERT INTO outbox (seq, priority, bytes) VALUES (?, ?, ?)"
 _INSERT_MEDIA = (
     "INSERT OR IGNORE INTO media (sha256, kind, content_type, bytes, created_at) VALUES (?, ?, ?, ?, ?)"
 )
+_INSERT_MEDIA_OUTBOX = "INSERT OR IGNORE INTO media_outbox (sha256) VALUES (?)"
 _STOP = object()
+T = TypeVar("T")
 
 
 class StoreFullError(StoreError):
@@ -47,6 +50,15 @@ class StoreFullError(StoreError):
 class _Pending:
     draft: EventDraft
     future: asyncio.Future[Event]
+    loop: asyncio.AbstractEventLoop
+
+
+@dataclass(slots=True)
+class _Job:
+    """Other writes (outbox bookkeeping, downlink pages), each in a transaction of its own."""
+
+    work: Callable[[sqlite3.Connection], Any]
+    future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
 
 
@@ -96,6 +108,19 @@ class StoreWriter:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` on the writer thread inside one transaction; return its result.
+
+        The only way, besides ``append``, to write to the store: it keeps one
+        writer. ``work`` must not commit; raising rolls its transaction back.
+        """
+        if self._thread is None:
+            raise StoreError("store writer is not open")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.put(_Job(work, future, loop))
+        return await future
+
     async def append(self, draft: EventDraft) -> Event:
         """Store one event; return it, with its ``seq``, once it is committed."""
         if self._thread is None:
@@ -116,6 +141,11 @@ class StoreWriter:
             while True:
                 if item is _STOP:
                     stopping = True
+                elif isinstance(item, _Job):
+                    if batch:  # keep the order: events queued before the job commit first
+                        self._commit(batch)
+                        batch = []
+                    self._run_job(item)
                 else:
                     batch.append(item)  # type: ignore[arg-type]
                 if stopping or len(batch) >= self.max_batch:
@@ -139,6 +169,7 @@ class StoreWriter:
             conn.executemany(_INSERT_OUTBOX, outbox)
             if media:
                 conn.executemany(_INSERT_MEDIA, media)
+                conn.executemany(_INSERT_MEDIA_OUTBOX, [(row[0],) for row in media])
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             _rollback(conn)
@@ -161,6 +192,20 @@ class StoreWriter:
         self.committed += len(batch)
         for offset, pending in enumerate(batch):
             _resolve(pending, event=Event.committed(pending.draft, first + offset))
+
+    def _run_job(self, job: _Job) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            result = job.work(conn)
+            conn.execute("COMMIT")
+        except Exception as exc:
+            _rollback(conn)
+            error: Exception = _store_error(exc) if isinstance(exc, sqlite3.Error) else exc
+            _settle(job.loop, job.future, error=error)
+            return
+        _settle(job.loop, job.future, result=result)
 
     def _close_connection(self) -> None:
         if self._conn is None:
@@ -208,15 +253,23 @@ def _store_error(exc: sqlite3.Error) -> StoreError:
 
 
 def _resolve(pending: _Pending, *, event: Event | None = None, error: Exception | None = None) -> None:
+    _settle(pending.loop, pending.future, result=event, error=error)
+
+
+def _settle(
+    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], *, result: Any = None, error: Exception | None = None
+) -> None:
+    """Resolve ``future`` on its own loop, from the writer thread."""
+
     def settle() -> None:
-        if pending.future.done():  # the producer gave up waiting
+        if future.done():  # the caller gave up waiting
             return
         if error is not None:
-            pending.future.set_exception(error)
+            future.set_exception(error)
         else:
-            pending.future.set_result(event)  # type: ignore[arg-type]
+            future.set_result(result)
 
     try:
-        pending.loop.call_soon_threadsafe(settle)
+        loop.call_soon_threadsafe(settle)
     except RuntimeError:
-        pass  # the producer's loop is closed; the event is stored regardless
+        pass  # the caller's loop is closed; what was written stays written

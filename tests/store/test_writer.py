@@ -113,3 +113,21 @@ async def test_store_settings_are_wal_and_synchronous_full(tmp_path: Path) -> No
         await writer.append(draft())
         assert writer._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert writer._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+async def test_jobs_run_in_order_with_events_in_their_own_transaction(tmp_path: Path) -> None:
+    async with StoreWriter(tmp_path / "e.db") as writer:
+        first = writer.append(draft(1))
+        count = writer.run(lambda conn: conn.execute("SELECT count(*) FROM events").fetchone()[0])
+        results = await asyncio.gather(first, count)
+        assert results[1] == 1  # the event queued before the job was committed first
+
+        def failing(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM outbox")
+            raise ValueError("changed my mind")
+
+        with pytest.raises(ValueError, match="changed my mind"):
+            await writer.run(failing)
+        assert await writer.run(lambda conn: conn.execute("SELECT count(*) FROM outbox").fetchone()[0]) == 1
+        with pytest.raises(StoreError, match="no such table"):
+            await writer.run(lambda conn: conn.execute("SELECT * FROM nope"))
