@@ -6,7 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
-from edge.config import ConfigError, EdgeConfig, load_config
+from edge.config.loader import ConfigError, load_config
+from edge.config.model import EdgeConfig
 
 #: where ``--config`` is looked for when not given, in order
 DEFAULT_CONFIGS = (Path("/etc/community-edge/edge.toml"), Path("config/demo.toml"))

@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from edge.config import ConfigError, EdgeConfig, load_config
+from edge.config.loader import ConfigError, load_config
+from edge.config.model import EdgeConfig
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -2,10 +2,8 @@
 
 Each driver declares its own config model next to its code
 (``drivers/<kind>/...``); :mod:`edge.config.model` assembles them into
-:class:`EdgeConfig`, whose JSON Schema feeds the web console's forms.
+``EdgeConfig``, whose JSON Schema feeds the web console's forms, and
+:mod:`edge.config.loader` reads a file into it with errors a technician can
+act on. (Nothing is imported here, so that sections defined elsewhere, like
+``edge.uplink.config``, can use :mod:`edge.config.secrets` without a cycle.)
 """
-
-from edge.config.loader import ConfigError, Problem, load_config
-from edge.config.model import EdgeConfig
-
-__all__ = ["ConfigError", "EdgeConfig", "Problem", "load_config"]

@@ -32,6 +32,7 @@ from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
+from edge.uplink.service import Uplink
 
 log = structlog.get_logger(__name__)
 
@@ -60,16 +61,26 @@ class Daemon:
         )
         self.media = MediaStore(self.data_dir / "media")
         self.bus = EventBus()
-        self.recorder = EventRecorder(self.writer, self.media, self.bus, self.clock, clock_sync or ClockSync())
+        self.clock_sync = clock_sync or ClockSync()
+        self.recorder = EventRecorder(self.writer, self.media, self.bus, self.clock, self.clock_sync)
         self.health = HealthBoard()
         self.drivers: dict[str, Driver] = {}
         self.supervisors = [self._supervise(device) for device in config.devices if device.enabled]
         for driver in self.drivers.values():
             driver.attach(self.drivers)
         self.commands = CommandRouter(self.drivers, self.health, self.recorder)
+        self.uplink = self._build_uplink()
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()
+
+    def _build_uplink(self) -> Uplink | None:
+        if self.config.uplink is None:
+            return None
+        return Uplink(
+            self.config.site.box_id, self.config.uplink, writer=self.writer, media=self.media,
+            recorder=self.recorder, bus=self.bus, clock=self.clock, sync=self.clock_sync,
+        )
 
     def _supervise(self, device: Any) -> DeviceSupervisor:
         health = self.health.register(device.id, device.kind, device.name, self.clock.now())
@@ -92,6 +103,8 @@ class Daemon:
                 if self.config.console.enabled:
                     await self.console.start()
                     stack.push_async_callback(self.console.stop)
+                if self.uplink is not None:
+                    stack.push_async_callback(self.uplink.close)
                 await self._run_tasks(stop)
             await self.recorder.record("daemon.stopped", 2, {"version": __version__})
         finally:
@@ -103,6 +116,8 @@ class Daemon:
                 group.create_task(s.run(), name=f"supervise:{s.driver.device_id}") for s in self.supervisors
             ]
             tasks.append(group.create_task(self._watchdog(), name="watchdog"))
+            if self.uplink is not None:
+                tasks.append(group.create_task(self.uplink.run(), name="uplink"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )

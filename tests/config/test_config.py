@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.cli import main
-from edge.config import ConfigError, load_config
-from edge.config.loader import parse_config
+from edge.config.loader import ConfigError, load_config, parse_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -102,7 +101,7 @@ def test_devices_naming_a_bus_are_checked_against_it(capsys: pytest.CaptureFixtu
 
 
 def test_reference_to_the_wrong_kind_is_refused_by_the_model_itself() -> None:
-    from edge.config import EdgeConfig
+    from edge.config.model import EdgeConfig
 
     raw = {"site": {"box_id": "b"}, "devices": [
         {"kind": "sim.sos", "id": "bus"},

@@ -10,8 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.config import ConfigError
-from edge.config.loader import parse_config
+from edge.config.loader import ConfigError, parse_config
 from edge.config.toml_lines import KeyLines
 from edge.events.model import EventDraft
 from edge.store import EventReader, StoreWriter

@@ -13,9 +13,10 @@ CREATE TABLE outbox_drops (
     reported  INTEGER NOT NULL DEFAULT 0
 );
 
--- Media files still to be uploaded (after their event's metadata).
+-- Media files still to be uploaded; ready once their event's metadata is accepted.
 CREATE TABLE media_outbox (
     sha256    TEXT PRIMARY KEY REFERENCES media (sha256),
+    ready     INTEGER NOT NULL DEFAULT 0,
     attempts  INTEGER NOT NULL DEFAULT 0
 );
 

@@ -1,0 +1,165 @@
+"""Drains the outbox to the district: alarms first, at full speed while it works, calmly when not.
+
+Three loops, owned by :meth:`OutboxSender.run`:
+
+* **events**: take the most urgent batch, send it, settle it, and go back to
+  the top, so an alarm waits for one batch at most, never behind a backlog.
+  A failed send backs off exponentially with full jitter, capped at
+  ``backoff_max_s`` (5 min); new events and ``kick()`` end the wait early.
+* **media**: files whose event was accepted are uploaded one by one, apart
+  from the events, so a large clip never holds them up.
+* **limits**: TTL and the byte cap are applied every ``limits_every_s``; each
+  drop goes up as an ``events.dropped`` event so the district sees the gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import structlog
+
+from drivers.base import Clock
+from edge.daemon.backoff import Backoff
+from edge.events.recorder import EventRecorder
+from edge.store.media import MediaStore
+from edge.timesync import ClockSync
+from edge.uplink.config import UplinkConfig
+from edge.uplink.outbox import Outbox
+from edge.uplink.transport import Transport, TransportError
+
+log = structlog.get_logger(__name__)
+
+_IDLE_S = 5.0
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        outbox: Outbox,
+        transport: Transport,
+        *,
+        media: MediaStore,
+        recorder: EventRecorder,
+        config: UplinkConfig,
+        clock: Clock,
+        sync: ClockSync,
+        mirror: Transport | None = None,
+        limits_every_s: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._outbox = outbox
+        self._transport = transport
+        self._mirror = mirror
+        self._media = media
+        self._recorder = recorder
+        self._clock = clock
+        self._sync = sync
+        self._limits_every_s = limits_every_s
+        self._backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True)
+        self._media_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True)
+        self._wake = asyncio.Event()
+        self._failing: str | None = None
+        self.stats = {"batches": 0, "sent": 0, "rejected": 0, "failures": 0, "media": 0, "dropped": 0}
+
+    def wake(self) -> None:
+        """Something new is in the outbox, or the link may be back: look now."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._send_events(), name="uplink:events")
+            group.create_task(self._send_media(), name="uplink:media")
+            group.create_task(self._apply_limits(), name="uplink:limits")
+
+    # --- events ------------------------------------------------------------------
+
+    async def _send_events(self) -> None:
+        while True:
+            batch = await self._outbox.next_batch()
+            if batch is None or not batch.events:
+                await self._pause(_IDLE_S)
+                continue
+            try:
+                result = await self._transport.send_events(batch.events)
+            except TransportError as exc:
+                self._failed(str(exc))
+                await self._pause(self._backoff.next_delay())
+                continue
+            self._recovered()
+            await self._outbox.settle(batch, result)
+            self.stats["batches"] += 1
+            self.stats["sent"] += len(result.accepted)
+            self.stats["rejected"] += len(result.rejected)
+            if result.rejected:
+                log.warning("uplink.rejected", count=len(result.rejected), first=next(iter(result.rejected.values())))
+            await self._mirror_batch(batch.events)
+
+    async def _mirror_batch(self, events: list[Any]) -> None:
+        if self._mirror is None:
+            return
+        try:
+            await self._mirror.send_events(events)
+        except TransportError as exc:
+            log.debug("uplink.mirror_failed", transport=self._mirror.name, error=str(exc))
+
+    async def _pause(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    def _failed(self, reason: str) -> None:
+        self.stats["failures"] += 1
+        if self._failing is None:
+            log.error("uplink.failing", transport=self._transport.name, reason=reason)
+        self._failing = reason
+
+    def _recovered(self) -> None:
+        if self._failing is not None:
+            log.info("uplink.recovered", transport=self._transport.name, failures=self._backoff.attempt)
+        self._failing = None
+        self._backoff.reset()
+
+    # --- media -------------------------------------------------------------------
+
+    async def _send_media(self) -> None:
+        if not getattr(self._transport, "carries_media", False):
+            return
+        while True:
+            ready = await self._outbox.ready_media()
+            if not ready:
+                await asyncio.sleep(1.0)
+                continue
+            for ref in ready:
+                try:
+                    await self._transport.send_media(ref, self._media.path_for(ref.sha256))
+                except TransportError as exc:
+                    log.debug("uplink.media_failed", sha256=ref.sha256, error=str(exc))
+                    await self._outbox.media_failed(ref.sha256)
+                    await asyncio.sleep(self._media_backoff.next_delay())
+                    break
+                except FileNotFoundError:
+                    log.error("uplink.media_missing", sha256=ref.sha256)
+                await self._outbox.media_sent(ref.sha256)
+                self._media_backoff.reset()
+                self.stats["media"] += 1
+
+    # --- limits ------------------------------------------------------------------
+
+    async def _apply_limits(self) -> None:
+        while True:
+            drops = await self._outbox.enforce_limits(self._clock.now(), self._sync.synced())
+            for drop in drops:
+                await self._recorder.record(
+                    "events.dropped", 1,
+                    {"from_seq": drop.from_seq, "to_seq": drop.to_seq, "count": drop.count, "types": drop.types,
+                     "reason": drop.reason},
+                )
+                await self._outbox.mark_reported(drop)
+                self.stats["dropped"] += drop.count
+                log.warning("uplink.dropped", reason=drop.reason, count=drop.count, types=drop.types)
+            await asyncio.sleep(self._limits_every_s)

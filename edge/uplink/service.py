@@ -1,0 +1,67 @@
+"""The uplink as the daemon runs it: transports chosen from config, the outbox and its sender.
+
+HTTPS, when configured, is the transport that decides delivery (its replies
+say which events the district holds); MQTT then mirrors each accepted batch
+as a live feed. With MQTT alone, a PUBACK is delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from drivers.base import Clock
+from edge.events.bus import EventBus
+from edge.events.recorder import EventRecorder
+from edge.store.media import MediaStore
+from edge.store.writer import StoreWriter
+from edge.timesync import ClockSync
+from edge.uplink.config import UplinkConfig
+from edge.uplink.https import HttpsTransport
+from edge.uplink.outbox import Outbox
+from edge.uplink.sender import OutboxSender
+from edge.uplink.transport import Transport
+
+
+class Uplink:
+    def __init__(
+        self,
+        box_id: str,
+        config: UplinkConfig,
+        *,
+        writer: StoreWriter,
+        media: MediaStore,
+        recorder: EventRecorder,
+        bus: EventBus,
+        clock: Clock,
+        sync: ClockSync,
+        extra_transports: list[Any] | None = None,
+    ) -> None:
+        token = config.token.get_secret_value()
+        self.transports: list[Transport] = []
+        if config.https is not None:
+            self.transports.append(HttpsTransport(box_id, config.https, token))
+        self.transports += extra_transports or []
+        primary, *mirrors = self.transports
+        self.outbox = Outbox(writer, config)
+        self.sender = OutboxSender(
+            self.outbox, primary, media=media, recorder=recorder, config=config, clock=clock, sync=sync,
+            mirror=mirrors[0] if mirrors else None,
+        )
+        self._unsubscribe = bus.subscribe(lambda _event: self.sender.wake())
+
+    async def run(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.sender.run(), name="uplink:sender")
+            for transport in self.transports:
+                if hasattr(transport, "run"):  # a connection of its own to keep up (MQTT)
+                    group.create_task(transport.run(), name=f"uplink:{transport.name}")
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        for transport in self.transports:
+            await transport.close()
+
+    async def status(self) -> dict[str, Any]:
+        return {"transports": [t.name for t in self.transports], **await self.outbox.pending(),
+                "stats": dict(self.sender.stats)}
