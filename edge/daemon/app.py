@@ -31,7 +31,7 @@ from edge.events.model import utc_rfc3339
 from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
-from edge.timesync import ClockSync
+from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
 from edge.uplink.service import Uplink
 
 log = structlog.get_logger(__name__)
@@ -50,7 +50,7 @@ class Daemon:
         out: TextIO | None = None,
     ) -> None:
         self.config = config
-        self.clock = clock or SystemClock()
+        self.clock = FlooredClock(clock or SystemClock())
         self.data_dir = config.store.data_dir.resolve()
         self.notifier = notifier or SdNotifier()
         self._out = out or sys.stdout
@@ -97,6 +97,7 @@ class Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.writer.open()
         try:
+            self.clock.set_floor(await self.writer.run(load_floor))
             async with contextlib.AsyncExitStack() as stack:
                 await self.control.start()
                 stack.push_async_callback(self.control.stop)
@@ -107,6 +108,7 @@ class Daemon:
                     stack.push_async_callback(self.uplink.close)
                 await self._run_tasks(stop)
             await self.recorder.record("daemon.stopped", 2, {"version": __version__})
+            await self._save_time_floor()
         finally:
             await self.writer.close()
 
@@ -116,6 +118,7 @@ class Daemon:
                 group.create_task(s.run(), name=f"supervise:{s.driver.device_id}") for s in self.supervisors
             ]
             tasks.append(group.create_task(self._watchdog(), name="watchdog"))
+            tasks.append(group.create_task(self._keep_time_floor(), name="time-floor"))
             if self.uplink is not None:
                 tasks.append(group.create_task(self.uplink.run(), name="uplink"))
             await self.recorder.record(
@@ -129,6 +132,16 @@ class Daemon:
             self.notifier.stopping()
             for task in tasks:
                 task.cancel()
+
+    async def _keep_time_floor(self) -> None:
+        """Persist the time now and then, so a reboot with a 1970 clock starts from it."""
+        while True:
+            await self._save_time_floor()
+            await asyncio.sleep(60)
+
+    async def _save_time_floor(self) -> None:
+        now = self.clock.now()
+        await self.writer.run(lambda conn: save_floor(conn, now))
 
     async def _watchdog(self) -> None:
         """Tell systemd we are alive, but only while the store writer is too."""
