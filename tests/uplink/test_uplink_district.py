@@ -1,0 +1,141 @@
+"""The uplink against a real district server on loopback: each event once, alarms first, faults survived."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from edge.config.loader import parse_config
+from edge.daemon.app import Daemon
+from edge.events.model import EventDraft
+from edge.timesync import ClockSync
+from tests.district.server import DistrictServer
+from tests.fakes import wait_until
+
+SITE = """
+[site]
+box_id = "box-7"
+[store]
+data_dir = "{data}"
+[console]
+enabled = false
+[uplink]
+token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
+backoff_initial_s = 0.05
+backoff_max_s = 0.3
+batch_max_events = {batch}
+[uplink.https]
+base_url = "{url}"
+timeout_s = {timeout}
+"""
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", "box-token")
+
+
+@pytest.fixture
+async def district():
+    async with DistrictServer(tokens=["box-token"]) as server:
+        yield server
+
+
+def make_daemon(tmp_path: Path, district: DistrictServer, batch: int = 500, timeout: float = 5.0) -> Daemon:
+    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=batch, timeout=timeout)
+    return Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+
+
+async def backlog(daemon: Daemon, n: int, priority: int = 3, type_: str = "door.opened") -> None:
+    await asyncio.gather(*(
+        daemon.writer.append(EventDraft(type_, priority, datetime.now(UTC), True, "gate-1", {"i": i}))
+        for i in range(n)
+    ))
+
+
+async def running(daemon: Daemon, body) -> None:  # type: ignore[no-untyped-def]
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.writer.alive and daemon.writer.last_seq >= 1, 5)
+        try:
+            await body()
+        finally:
+            stop.set()
+
+
+def exactly_once(district: DistrictServer, daemon: Daemon) -> None:
+    seqs = district.seqs("box-7")
+    assert seqs == list(range(1, len(seqs) + 1)), "the district's seq has a gap"
+    arrived = [e["event_id"] for e in district.arrived("box-7")]
+    assert len(arrived) == len(set(arrived))
+
+
+async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, district: DistrictServer) -> None:
+    daemon = make_daemon(tmp_path, district, batch=50)
+
+    async def body() -> None:
+        await district.go_down()
+        await backlog(daemon, 300)
+        await backlog(daemon, 3, priority=0, type_="sos.pressed")
+        await district.come_up()
+        await wait_until(lambda: len(district.seqs("box-7")) >= 304, 10)
+
+    await running(daemon, body)
+    exactly_once(district, daemon)
+    first_types = [e["type"] for e in district.arrived("box-7")[:3]]
+    assert first_types == ["sos.pressed"] * 3, "alarms go first after an outage"
+
+
+async def test_500s_slow_replies_and_cut_connections_lose_and_double_nothing(
+    tmp_path: Path, district: DistrictServer
+) -> None:
+    daemon = make_daemon(tmp_path, district, batch=40, timeout=0.5)
+
+    async def body() -> None:
+        district.fail_next(3, status=503)
+        await backlog(daemon, 100)
+        await wait_until(lambda: len(district.seqs("box-7")) >= 50, 10)
+        district.cut_mid_batch = 2  # stored by the server, but the box never hears so
+        district.delay_s = 1.0  # slower than the box's 0.5 s timeout
+        await backlog(daemon, 100)
+        await asyncio.sleep(1.5)
+        district.delay_s = 0.0
+        await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq, 10)
+
+    await running(daemon, body)
+    exactly_once(district, daemon)
+    assert district.duplicates >= 1, "retried batches reached the server twice and were deduplicated"
+    assert daemon.uplink.sender.stats["failures"] >= 3
+
+
+async def test_rejected_events_are_dead_lettered_and_never_block(tmp_path: Path, district: DistrictServer) -> None:
+    daemon = make_daemon(tmp_path, district, batch=10)
+    district.reject_types = {"camera.stats"}
+
+    async def body() -> None:
+        await backlog(daemon, 5, type_="camera.stats")
+        await backlog(daemon, 20)
+        await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq - 5, 10)
+        summary = await daemon.uplink.outbox.pending()
+        assert summary["dead"] == 5 and summary["pending"]["3"] == 0
+
+    await running(daemon, body)
+    assert "camera.stats" not in {e["type"] for e in district.arrived("box-7")}
+
+
+async def test_wrong_token_is_retried_calmly_and_logged_once(tmp_path: Path, district: DistrictServer) -> None:
+    district.tokens = {"another-token"}
+    daemon = make_daemon(tmp_path, district)
+
+    async def body() -> None:
+        await wait_until(lambda: daemon.uplink.sender.stats["failures"] >= 3, 5)
+        district.tokens = {"box-token"}
+        await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
+
+    await running(daemon, body)
+    exactly_once(district, daemon)
