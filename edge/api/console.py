@@ -23,10 +23,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from aiohttp import web
 
-from drivers.base import Command
-from edge import __version__
 from edge.api.credentials import USERNAME, ConsoleCredentials, ConsoleCredentialsError
-from edge.daemon.commands import CommandRequest
+from edge.api.sync import SyncApi, add_sync_routes
 
 if TYPE_CHECKING:
     from edge.config.model import ConsoleConfig
@@ -127,6 +125,7 @@ class ConsoleServer:
         self._argon2_slots = asyncio.Semaphore(2)  # each verification takes ~64 MiB
         self._problem: str | None = None
         self._runner: web.AppRunner | None = None
+        self._sync: SyncApi | None = None
         self._port = config.port
 
     @property
@@ -181,13 +180,15 @@ class ConsoleServer:
         app.router.add_post("/api/v1/login", self._login)
         app.router.add_post("/api/v1/logout", self._logout)
         app.router.add_get("/api/v1/status", self._status)
-        app.router.add_get("/api/v1/health", self._health)
-        app.router.add_post("/api/v1/commands", self._command)
+        self._sync = add_sync_routes(
+            app, self._daemon, self._sessions.valid, self._daemon.box_commands, session_cookie=COOKIE
+        )
         return app
 
     @web.middleware
     async def _require_session(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/api/") and request.path not in _PUBLIC_PATHS:
+        sync_route = self._sync is not None and self._sync.owns(request)  # it checks its own tokens
+        if request.path.startswith("/api/") and request.path not in _PUBLIC_PATHS and not sync_route:
             token = _session_token(request)
             if token is None or not self._sessions.valid(token):
                 return _error(401, "log in first (POST /api/v1/login)")
@@ -236,25 +237,6 @@ class ConsoleServer:
 
     async def _status(self, _request: web.Request) -> web.Response:
         return web.json_response(self._daemon.status())
-
-    async def _health(self, _request: web.Request) -> web.Response:
-        status = self._daemon.status()
-        return web.json_response(
-            {"status": "ok", "box_id": status["box_id"], "version": __version__, "counts": status["counts"]}
-        )
-
-    async def _command(self, request: web.Request) -> web.Response:
-        body = await _json_object(request)
-        if isinstance(body, web.Response):
-            return body
-        kind, device_id, args = body.get("type"), body.get("device_id"), body.get("args", {})
-        if not isinstance(kind, str) or not kind or not isinstance(device_id, str) or not device_id:
-            return _error(400, '"type" and "device_id" must be non-empty strings')
-        if not isinstance(args, dict):
-            return _error(400, '"args" must be a JSON object')
-        command = Command(kind, args, source="console")
-        result = await self._daemon.commands.dispatch(CommandRequest(device_id, command))
-        return web.json_response({"ok": result.ok, "detail": result.detail, "data": result.data})
 
 
 async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:

@@ -28,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     io.add_argument("--baud", type=int, default=19200, help="RS-485 line speed to emulate (0: none)")
     io.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     io.set_defaults(handler=bench_io)
+    uplink = inner.add_parser("uplink", help="drain a backlog to a loopback district; alarm latency; memory")
+    uplink.add_argument("--events", type=int, default=100_000)
+    uplink.add_argument("--alarm-every", type=float, default=0.05, help="seconds between SOS presses")
+    uplink.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
+    uplink.set_defaults(handler=bench_uplink)
 
 
 def bench_store(args: argparse.Namespace) -> int:
@@ -46,4 +51,14 @@ def bench_io(args: argparse.Namespace) -> int:
     if min(args.presses, args.grants) < 1:
         raise CliError("--presses and --grants must be at least 1")
     print(json.dumps(io.run(args.presses, args.grants, args.poll_ms, args.baud or None)))
+    return 0
+
+
+def bench_uplink(args: argparse.Namespace) -> int:
+    from edge.bench import uplink
+
+    if args.events < 1:
+        raise CliError("--events must be at least 1")
+    setup_logging("warning", "json", sys.stderr)
+    print(json.dumps(uplink.run(args.events, args.alarm_every)))
     return 0

@@ -21,6 +21,7 @@ from drivers.registry import driver_class
 from edge import __version__
 from edge.api.console import ConsoleServer
 from edge.api.control import ControlServer
+from edge.api.sync import BoxCommand
 from edge.config.model import EdgeConfig
 from edge.daemon.commands import CommandRouter
 from edge.daemon.health import HealthBoard
@@ -69,6 +70,7 @@ class Daemon:
         for driver in self.drivers.values():
             driver.attach(self.drivers)
         self.commands = CommandRouter(self.drivers, self.health, self.recorder)
+        self.box_commands: dict[str, BoxCommand] = {}  # box-level commands of the sync API (sync.now, ...)
         self.uplink = self._build_uplink()
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")

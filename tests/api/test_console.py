@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -26,6 +27,9 @@ FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 STATUS = {
     "box_id": "box-7",
     "version": "0.1.0",
+    "uptime_s": 3.0,
+    "clock_synced": True,
+    "store": {"path": "/nowhere/events.db", "last_seq": 4},
     "devices": [{"device_id": "gate-1", "kind": "gate", "state": "online", "reason": "", "last_seen": None}],
     "counts": {"online": 1, "degraded": 0, "offline": 0},
 }
@@ -41,8 +45,16 @@ class FakeCommands:
 
 
 class FakeDaemon:
+    """What the console and the sync routes mounted beside it read of the daemon."""
+
     def __init__(self) -> None:
         self.commands = FakeCommands()
+        self.box_commands: dict[str, Any] = {}
+        self.config = SimpleNamespace(uplink=None)
+        gate = SimpleNamespace(commands=frozenset({"gate.open", "gate.close"}))
+        self.drivers = {"gate-1": gate, "g": gate}
+        self.writer = SimpleNamespace(path=Path("/nowhere/events.db"))
+        self.media = None
 
     def status(self) -> dict[str, Any]:
         return STATUS
@@ -181,7 +193,8 @@ async def test_cookie_session_reaches_status_health_and_commands(
     assert await get_json(http, box.api + "status") == (200, STATUS)
     status, health = await get_json(http, box.api + "health")
     assert status == 200
-    assert health == {"status": "ok", "box_id": "box-7", "version": "0.1.0", "counts": STATUS["counts"]}
+    assert health == {"status": "ok", "box_id": "box-7", "version": "0.1.0", "uptime_s": 3.0,
+                      "devices": STATUS["counts"], "last_seq": 4, "clock_synced": True}
 
     command = {"type": "gate.open", "device_id": "gate-1", "args": {"seconds": 5}}
     async with http.post(box.api + "commands", json=command) as r:
@@ -217,8 +230,8 @@ async def test_bearer_token_works_without_cookies(box: Box, http: aiohttp.Client
     [
         (b"{not json", "not valid JSON"),
         (b'["gate.open"]', "JSON object"),
-        (b'{"device_id": "gate-1"}', "non-empty strings"),
-        (b'{"type": "gate.open", "device_id": ""}', "non-empty strings"),
+        (b'{"device_id": "gate-1"}', '"type" must be a non-empty string'),
+        (b'{"type": "gate.open", "device_id": ""}', '"device_id" must be a non-empty string'),
         (b'{"type": "gate.open", "device_id": "gate-1", "args": [1]}', '"args"'),
     ],
 )

@@ -16,8 +16,13 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 def generate_keypair() -> tuple[Ed25519PrivateKey, str]:
     """A new private key and its public key as base64 of the raw 32 bytes."""
     private = Ed25519PrivateKey.generate()
+    return private, public_key_b64(private)
+
+
+def public_key_b64(private: Ed25519PrivateKey) -> str:
+    """The public half of ``private`` as the box's config holds it."""
     raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return private, base64.b64encode(raw).decode("ascii")
+    return base64.b64encode(raw).decode("ascii")
 
 
 def sign(private: Ed25519PrivateKey, body: bytes) -> str:

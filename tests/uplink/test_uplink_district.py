@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from edge.config.loader import parse_config
@@ -77,8 +78,11 @@ def exactly_once(district: DistrictServer, daemon: Daemon) -> None:
 
 async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, district: DistrictServer) -> None:
     daemon = make_daemon(tmp_path, district, batch=50)
+    before_outage: list[int] = []
 
     async def body() -> None:
+        await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)  # daemon.started
+        before_outage.append(len(district.arrived("box-7")))
         await district.go_down()
         await backlog(daemon, 300)
         await backlog(daemon, 3, priority=0, type_="sos.pressed")
@@ -87,7 +91,8 @@ async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, dist
 
     await running(daemon, body)
     exactly_once(district, daemon)
-    first_types = [e["type"] for e in district.arrived("box-7")[:3]]
+    after = district.arrived("box-7")[before_outage[0]:]
+    first_types = [e["type"] for e in after[:3]]
     assert first_types == ["sos.pressed"] * 3, "alarms go first after an outage"
 
 
@@ -139,3 +144,23 @@ async def test_wrong_token_is_retried_calmly_and_logged_once(tmp_path: Path, dis
 
     await running(daemon, body)
     exactly_once(district, daemon)
+
+
+async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path, district: DistrictServer) -> None:
+    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=500, timeout=5).replace(
+        "[console]\nenabled = false", "[console]\nport = 0")
+    daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+
+    async def body() -> None:
+        await backlog(daemon, 7)
+        bearer = {"Authorization": "Bearer box-token"}
+        async with aiohttp.ClientSession() as http:
+            async with http.get(daemon.console.url + "api/v1/events?after_seq=2&limit=3", headers=bearer) as r:
+                page = await r.json()
+            async with http.get(daemon.console.url + "api/v1/events", headers={"Authorization": "Bearer nope"}) as r:
+                assert r.status == 401
+            async with http.get(daemon.console.url + "api/v1/openapi.json", headers=bearer) as r:
+                assert "/api/v1/events" in (await r.json())["paths"]
+        assert [e["seq"] for e in page["events"]] == [3, 4, 5] and page["more"] is True
+
+    await running(daemon, body)

@@ -1,0 +1,106 @@
+"""``ChangesClient``: asks the district for downlink pages and hands back only verified, parsed ones.
+
+``GET {base_url}/v1/boxes/{box}/changes?since=CURSOR&limit=500`` and
+``GET {base_url}/v1/boxes/{box}/snapshot``, with the box token as a bearer
+token and the CA / client certificate of ``[uplink.https]``. The body is read
+whole, its signature checked against those exact bytes, and only then parsed:
+nothing unverified leaves this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import SecretStr
+
+from edge.downlink.page import Page, PageFormatError, parse_page
+from edge.downlink.signature import SIGNATURE_HEADER, SignatureError, load_public_key, verify
+from edge.uplink.config import HttpsUplinkConfig
+
+PAGE_LIMIT = 500
+
+
+class DownlinkError(Exception):
+    """The district could not be asked or did not answer usefully (network, timeout, HTTP status)."""
+
+
+class CursorExpired(Exception):
+    """410 Gone: the district no longer keeps changes since our cursor; rebuild from the snapshot."""
+
+
+class PageRefused(Exception):
+    """The district answered, but with a page we will not apply: unsigned, badly signed, tampered or malformed."""
+
+    def __init__(self, endpoint: str, since: str | None, reason: str) -> None:
+        super().__init__(f"{endpoint} page refused: {reason}")
+        self.endpoint, self.since, self.reason = endpoint, since, reason
+
+
+class ChangesClient:
+    """One box's downlink over HTTPS; opens its session on first use, ``close()`` when done."""
+
+    def __init__(
+        self, https: HttpsUplinkConfig, token: SecretStr | str, box_id: str, public_key_b64: str
+    ) -> None:
+        load_public_key(public_key_b64)  # a bad key fails at start, not at the first page
+        self._https = https
+        self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
+        self._public_key_b64 = public_key_b64
+        self._base = f"{https.base_url.rstrip('/')}/v1/boxes/{quote(box_id, safe='')}"
+        self._session: aiohttp.ClientSession | None = None
+
+    async def changes(self, since: str) -> Page:
+        """The page after ``since``; CursorExpired on 410, PageRefused, DownlinkError."""
+        return await self._get("changes", {"since": since, "limit": str(PAGE_LIMIT)})
+
+    async def snapshot(self) -> Page:
+        """Every current item, and the cursor to continue from."""
+        return await self._get("snapshot", {})
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _get(self, what: str, params: dict[str, str]) -> Page:
+        session = await self._open()
+        try:
+            async with session.get(f"{self._base}/{what}", params=params) as response:
+                body = await response.read()
+                status, signature = response.status, response.headers.get(SIGNATURE_HEADER)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DownlinkError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+        if status == 410 and what == "changes":
+            raise CursorExpired(f"cursor {params.get('since')!r} expired")
+        if status in (401, 403):
+            raise DownlinkError(f"{what}: the district refused the box token (HTTP {status})")
+        if status != 200:
+            raise DownlinkError(f"{what}: HTTP {status} {body[:120].decode('utf-8', 'replace')}")
+        try:
+            verify(self._public_key_b64, body, signature)
+            return parse_page(body)
+        except (SignatureError, PageFormatError) as exc:
+            raise PageRefused(what, params.get("since"), str(exc)) from exc
+
+    async def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            context = await asyncio.to_thread(ssl_context, self._https)  # reads certificate files
+            self._session = aiohttp.ClientSession(
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=aiohttp.ClientTimeout(total=self._https.timeout_s),
+                connector=aiohttp.TCPConnector(ssl=context if context is not None else True),
+            )
+        return self._session
+
+
+def ssl_context(https: HttpsUplinkConfig) -> ssl.SSLContext | None:
+    """A context trusting ``ca_file`` and presenting the client certificate; None: the defaults."""
+    if not https.base_url.startswith("https") or (https.ca_file is None and https.client_cert is None):
+        return None
+    context = ssl.create_default_context(cafile=str(https.ca_file) if https.ca_file else None)
+    if https.client_cert is not None and https.client_key is not None:
+        context.load_cert_chain(https.client_cert, https.client_key)
+    return context

@@ -1,0 +1,161 @@
+"""``DownlinkPoller``: keeps the box's cache in step with the district, calmly.
+
+Every ``poll_s`` (or at once after ``request_sync()``, e.g. on an MQTT
+``sync.now``) it asks for the changes since its cursor and applies page after
+page while the district says there are more. A 410 means the cursor is too old:
+it fetches the snapshot and rebuilds the cache from it in one transaction; a
+box with no cursor yet starts from the snapshot too.
+
+Failures never stop it: it backs off (capped, jittered), logs once when syncing
+starts failing and once when it recovers. A page that fails verification is
+refused — nothing of it is applied — and recorded as a ``sync.refused`` event
+(priority 1), once per failure burst and reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from edge.daemon.backoff import Backoff
+from edge.downlink.cache import DownlinkCache
+from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, PageRefused
+from edge.downlink.page import Page
+from edge.store.writer import StoreWriter
+from edge.uplink.config import UplinkConfig
+
+log = structlog.get_logger(__name__)
+
+Record = Callable[[str, int, dict[str, Any]], Awaitable[Any]]
+
+
+class DownlinkPoller:
+    def __init__(
+        self, client: ChangesClient, cache: DownlinkCache, record: Record, *, poll_s: float, backoff: Backoff
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._record = record
+        self._poll_s = poll_s
+        self._backoff = backoff
+        self._wake = asyncio.Event()
+        self._failing = False
+        self._last_refusal: str | None = None
+        self.cursor: str | None = None
+        self.last_error: str | None = None
+        self.synced_at: datetime | None = None
+        self.pages = 0  # pages and snapshots applied since start
+        self.rebuilds = 0
+
+    @classmethod
+    def from_config(cls, uplink: UplinkConfig, box_id: str, writer: StoreWriter, record: Record) -> DownlinkPoller:
+        """The poller for ``[uplink]``; needs ``[uplink.https]`` and ``district_public_key``."""
+        if uplink.https is None or not uplink.district_public_key:
+            raise ValueError("the downlink needs [uplink.https] and uplink.district_public_key")
+        client = ChangesClient(uplink.https, uplink.token, box_id, uplink.district_public_key)
+        backoff = Backoff(uplink.backoff_initial_s, uplink.backoff_max_s, random.Random())
+        return cls(client, DownlinkCache(writer), record, poll_s=uplink.changes_poll_s, backoff=backoff)
+
+    def request_sync(self) -> None:
+        """Sync now rather than at the next poll (or the end of a back-off)."""
+        self._wake.set()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "cursor": self.cursor, "failing": self._failing, "last_error": self.last_error,
+            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+            "pages": self.pages, "rebuilds": self.rebuilds,
+        }
+
+    async def run(self) -> None:
+        """Poll until cancelled; never raises for district or store failures. Closes the client."""
+        try:
+            while True:
+                delay = await self._attempt()
+                await self._sleep(delay)
+        finally:
+            await self._client.close()
+
+    async def sync(self) -> int:
+        """Fetch and apply until the district has no more; return the number of changes applied."""
+        cursor = self.cursor = await self._cache.cursor()
+        applied = 0
+        while True:
+            page = await self._next_page(cursor)
+            applied += len(page.changes)
+            self.pages += 1
+            previous, cursor = cursor, page.cursor
+            self.cursor = cursor
+            if not page.more:
+                return applied
+            if cursor == previous:
+                raise DownlinkError(f"the district promised more pages but the cursor stays at {cursor}")
+
+    async def _next_page(self, cursor: str | None) -> Page:
+        if cursor is not None:
+            try:
+                page = await self._client.changes(cursor)
+            except CursorExpired:
+                log.info("downlink.cursor_expired", cursor=cursor)
+            else:
+                await self._cache.apply(page)
+                return page
+        page = await self._client.snapshot()
+        await self._cache.rebuild(page)
+        self.rebuilds += 1
+        log.info("downlink.rebuilt", items=len(page.changes), cursor=page.cursor)
+        return page
+
+    async def _attempt(self) -> float:
+        """One sync; the delay until the next."""
+        try:
+            applied = await self.sync()
+        except asyncio.CancelledError:
+            raise
+        except PageRefused as exc:
+            await self._refused(exc)
+            return self._failed(exc)
+        except Exception as exc:  # the downlink failing must not stop the daemon
+            return self._failed(exc)
+        if applied:
+            log.info("downlink.applied", changes=applied, cursor=self.cursor)
+        if self._failing:
+            log.info("downlink.recovered", cursor=self.cursor)
+        self._failing, self._last_refusal, self.last_error = False, None, None
+        self.synced_at = datetime.now(UTC)
+        self._backoff.reset()
+        return self._poll_s
+
+    def _failed(self, exc: Exception) -> float:
+        self.last_error = f"{exc.__class__.__name__}: {exc}"
+        if not self._failing:
+            expected = isinstance(exc, DownlinkError | PageRefused)
+            log.error("downlink.failing", error=self.last_error, exc_info=not expected)
+        else:
+            log.debug("downlink.still_failing", error=self.last_error)
+        self._failing = True
+        return self._backoff.next_delay()
+
+    async def _refused(self, exc: PageRefused) -> None:
+        if exc.reason == self._last_refusal:
+            return
+        self._last_refusal = exc.reason
+        log.warning("downlink.page_refused", endpoint=exc.endpoint, since=exc.since, reason=exc.reason)
+        try:
+            await self._record("sync.refused", 1, {"reason": exc.reason, "endpoint": exc.endpoint, "since": exc.since})
+        except Exception as error:
+            log.error("downlink.refusal_not_recorded", error=str(error))
+
+    async def _sleep(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or less if a sync is requested meanwhile."""
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+        self._wake.clear()
