@@ -60,6 +60,12 @@ def render(status: dict[str, Any]) -> str:
         f"devices: {counts.get('online', 0)} online, {counts.get('degraded', 0)} degraded, "
         f"{counts.get('offline', 0)} offline",
     ]
+    uplink = status.get("uplink")
+    if uplink:
+        state = f"FAILING: {uplink['failing']}" if uplink["failing"] else "ok"
+        stats = uplink["stats"]
+        lines.append(f"uplink ({', '.join(uplink['transports'])}): {state}; sent {stats['sent']},"
+                     f" rejected {stats['rejected']}, dropped {stats['dropped']}")
     for device in status["devices"]:
         reason = f"  ({device['reason']})" if device["reason"] else ""
         seen = device["last_seen"] or "never"

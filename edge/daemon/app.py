@@ -169,6 +169,7 @@ class Daemon:
             "console": self.console.url if self.config.console.enabled else None,
             "devices": self.health.snapshot(),
             "counts": self.health.counts(),
+            "uplink": self.uplink.status() if self.uplink is not None else None,
         }
 
     def _print_banner(self) -> None:

@@ -63,6 +63,11 @@ class OutboxSender:
         self._failing: str | None = None
         self.stats = {"batches": 0, "sent": 0, "rejected": 0, "failures": 0, "media": 0, "dropped": 0}
 
+    @property
+    def failing(self) -> str | None:
+        """Why the last send failed, while sends are failing."""
+        return self._failing
+
     def wake(self) -> None:
         """Something new is in the outbox, or the link may be back: look now."""
         self._wake.set()
