@@ -27,6 +27,7 @@ from edge.daemon.commands import CommandRouter
 from edge.daemon.health import HealthBoard
 from edge.daemon.sdnotify import SdNotifier
 from edge.daemon.supervisor import DeviceSupervisor
+from edge.downlink import DownlinkPoller
 from edge.events.bus import EventBus
 from edge.events.model import utc_rfc3339
 from edge.events.recorder import EventRecorder
@@ -72,6 +73,7 @@ class Daemon:
         self.commands = CommandRouter(self.drivers, self.health, self.recorder)
         self.box_commands: dict[str, BoxCommand] = {}  # box-level commands of the sync API (sync.now, ...)
         self.uplink = self._build_uplink()
+        self.downlink = self._build_downlink()
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()
@@ -83,6 +85,22 @@ class Daemon:
             self.config.site.box_id, self.config.uplink, writer=self.writer, media=self.media,
             recorder=self.recorder, bus=self.bus, clock=self.clock, sync=self.clock_sync,
         )
+
+    def _build_downlink(self) -> DownlinkPoller | None:
+        uplink = self.config.uplink
+        if uplink is None:
+            return None
+        if uplink.https is None or not uplink.district_public_key:
+            log.warning("downlink.disabled", reason="needs [uplink.https] and district_public_key")
+            return None
+        poller = DownlinkPoller.from_config(uplink, self.config.site.box_id, self.writer, self.recorder.record)
+        self.box_commands["sync.now"] = self._sync_now
+        return poller
+
+    async def _sync_now(self, _command: dict[str, Any]) -> dict[str, Any]:
+        assert self.downlink is not None
+        self.downlink.request_sync()
+        return {"requested": True}
 
     def _supervise(self, device: Any) -> DeviceSupervisor:
         health = self.health.register(device.id, device.kind, device.name, self.clock.now())
@@ -123,6 +141,8 @@ class Daemon:
             tasks.append(group.create_task(self._keep_time_floor(), name="time-floor"))
             if self.uplink is not None:
                 tasks.append(group.create_task(self.uplink.run(), name="uplink"))
+            if self.downlink is not None:
+                tasks.append(group.create_task(self.downlink.run(), name="downlink"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )
@@ -170,6 +190,7 @@ class Daemon:
             "devices": self.health.snapshot(),
             "counts": self.health.counts(),
             "uplink": self.uplink.status() if self.uplink is not None else None,
+            "downlink": self.downlink.status() if self.downlink is not None else None,
         }
 
     def _print_banner(self) -> None:

@@ -26,6 +26,7 @@ from edge.daemon.backoff import Backoff
 from edge.downlink.cache import DownlinkCache
 from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, PageRefused
 from edge.downlink.page import Page
+from edge.events.model import utc_rfc3339
 from edge.store.writer import StoreWriter
 from edge.uplink.config import UplinkConfig
 
@@ -62,13 +63,13 @@ class DownlinkPoller:
         return cls(client, DownlinkCache(writer), record, poll_s=uplink.changes_poll_s, backoff=backoff)
 
     def request_sync(self) -> None:
-        """Sync now rather than at the next poll (or the end of a back-off)."""
+        """Sync now rather than at the next poll (or the end of a back-off). Call from the event loop."""
         self._wake.set()
 
     def status(self) -> dict[str, Any]:
         return {
             "cursor": self.cursor, "failing": self._failing, "last_error": self.last_error,
-            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+            "synced_at": utc_rfc3339(self.synced_at) if self.synced_at else None,
             "pages": self.pages, "rebuilds": self.rebuilds,
         }
 

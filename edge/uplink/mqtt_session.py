@@ -211,10 +211,8 @@ async def _connect(client: aiomqtt.Client) -> None:
         await asyncio.wait({attempt})
         if not attempt.cancelled():
             attempt.exception()  # retrieved: we are cancelled, whatever it was
-        drop(client)
         raise
     except BaseException:
-        drop(client)
         raise
 
 

@@ -98,3 +98,11 @@ def test_bench_io_prints_both_latency_figures(capsys: pytest.CaptureFixture[str]
     assert 0 < result["sos_to_event_p50_ms"] <= result["sos_to_event_p99_ms"]
     assert 0 < result["grant_to_relay_p50_ms"] <= result["grant_to_relay_p99_ms"]
     assert result["bus_counters"]["polls"] > 0
+
+
+def test_bench_uplink_prints_drain_alarm_and_memory_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "uplink", "--json", "--events", "3000", "--alarm-every", "0.01"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["backlog_events"] == 3000 and result["drain_events_per_s"] > 0
+    assert result["alarms"] >= 1 and result["alarm_latency_ms_p95"] >= result["alarm_latency_ms_p50"] > 0
+    assert result["rss_mb_start"] > 0 and result["rss_mb_end"] > 0

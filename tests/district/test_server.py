@@ -15,7 +15,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tests.district.server import SIGNATURE_HEADER, DistrictServer, Signing
+from edge.bench.district import SIGNATURE_HEADER, DistrictServer, Signing
 
 BOX = "box-1"
 AUTH = {"Authorization": "Bearer box-token"}

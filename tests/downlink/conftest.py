@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from edge.bench.district import DistrictServer
 from edge.daemon.backoff import Backoff
 from edge.downlink import ChangesClient, DownlinkCache, DownlinkPoller
 from edge.store.writer import StoreWriter
 from edge.uplink.config import HttpsUplinkConfig
-from tests.district.server import DistrictServer
 from tests.downlink.helpers import BOX, TOKEN, RecordedEvents
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from edge.bench.district import DistrictServer
 from edge.downlink import ChangesClient, CursorExpired, DownlinkError, PageRefused
 from edge.uplink.config import HttpsUplinkConfig
-from tests.district.server import DistrictServer
 from tests.downlink.helpers import BOX, TOKEN
 from tests.downlink.tls import make_tls_files
 

@@ -7,10 +7,10 @@ import random
 import pytest
 from structlog.testing import capture_logs
 
+from edge.bench.district import DistrictServer, Signing
 from edge.daemon.backoff import Backoff
 from edge.downlink import CURSOR_KEY, DownlinkPoller
 from edge.store.writer import StoreWriter
-from tests.district.server import DistrictServer, Signing
 from tests.downlink.helpers import RecordedEvents, rows, running
 from tests.fakes import wait_until
 
@@ -169,9 +169,24 @@ async def test_wrong_token_is_a_failure_not_a_refusal(district, poller, recorded
     assert recorded.of_type("sync.refused") == []
 
 
-def test_from_config_needs_https_and_a_key(tmp_path) -> None:
+async def test_from_config(tmp_path, district: DistrictServer, monkeypatch) -> None:
     from edge.uplink.config import UplinkConfig
 
-    uplink = UplinkConfig.model_validate({"token": {"env": "PATH"}, "mqtt": {"host": "broker"}})
+    monkeypatch.setenv("EDGE_TEST_TOKEN", "box-token")
+    base = {"token": {"env": "EDGE_TEST_TOKEN"}, "changes_poll_s": 5}
+    writer = StoreWriter(tmp_path / "e.db")
+    no_https = UplinkConfig.model_validate({**base, "mqtt": {"host": "broker"}})
     with pytest.raises(ValueError, match="district_public_key"):
-        DownlinkPoller.from_config(uplink, "box", StoreWriter(tmp_path / "e.db"), lambda *a: None)  # type: ignore[arg-type,return-value]
+        DownlinkPoller.from_config(no_https, "box", writer, RecordedEvents(writer))
+    bad_key = UplinkConfig.model_validate({**base, "https": {"base_url": district.base_url},
+                                           "district_public_key": "bm90IGEga2V5"})
+    with pytest.raises(ValueError, match="not a base64 Ed25519 public key"):
+        DownlinkPoller.from_config(bad_key, "box", writer, RecordedEvents(writer))
+    good = UplinkConfig.model_validate({**base, "https": {"base_url": district.base_url},
+                                        "district_public_key": district.public_key_b64})
+    async with writer:
+        poller = DownlinkPoller.from_config(good, "box", writer, RecordedEvents(writer))
+        district.add_change("config", "upsert", "speaker.volume", {"value": 4})
+        async with running(poller):
+            await wait_until(lambda: poller.cursor == "1")
+    assert poller.status()["pages"] == 1 and poller.status()["failing"] is False

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from edge.bench.district.signing import generate_keypair, sign
 from edge.downlink import Change, PageFormatError, SignatureError, parse_page, verify
 from edge.downlink.signature import load_public_key
-from tests.district.signing import generate_keypair, sign
 
 BODY = b'{"cursor":"3","more":false,"changes":[]}'
 

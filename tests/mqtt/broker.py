@@ -20,6 +20,7 @@ import subprocess
 from pathlib import Path
 
 MOSQUITTO = "/usr/sbin/mosquitto"
+MOSQUITTO_PASSWD = "/usr/bin/mosquitto_passwd"  # from the same Debian package
 
 
 def free_port() -> int:
@@ -29,7 +30,15 @@ def free_port() -> int:
 
 
 class MosquittoBroker:
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        port: int | None = None,
+        *,
+        users: dict[str, str] | None = None,
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
+        """``users``: name -> password, and no anonymous clients; ``tls``: (certificate, key) to serve."""
         if shutil.which(MOSQUITTO) is None:
             raise RuntimeError(
                 f"{MOSQUITTO} is missing: `make test` installs Debian's mosquitto "
@@ -39,22 +48,34 @@ class MosquittoBroker:
         self.port = port or free_port()
         self.log_path = workdir / "mosquitto.log"
         self._config = workdir / "mosquitto.conf"
+        self._users = users
+        self._tls = tls
         self._process: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._write_config()
 
     def _write_config(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self._config.write_text(
-            f"user {getpass.getuser()}\n"  # as root, mosquitto would switch to the 'mosquitto' user
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
-            "persistence true\n"
-            f"persistence_location {self.workdir}/\n"
-            f"log_dest file {self.log_path}\n"
-            "log_type all\n"
-        )
+        lines = [
+            f"user {getpass.getuser()}",  # as root, mosquitto would switch to the 'mosquitto' user
+            f"listener {self.port} 127.0.0.1",
+            "persistence true",
+            f"persistence_location {self.workdir}/",
+            f"log_dest file {self.log_path}",
+            "log_type all",
+        ]
+        if self._users is None:
+            lines.append("allow_anonymous true")
+        else:
+            passwords = self.workdir / "passwords"
+            passwords.write_text("")
+            for name, password in self._users.items():
+                subprocess.run([MOSQUITTO_PASSWD, "-b", str(passwords), name, password], check=True)
+            lines += ["allow_anonymous false", f"password_file {passwords}"]
+        if self._tls is not None:
+            lines += [f"certfile {self._tls[0]}", f"keyfile {self._tls[1]}"]
+        self._config.write_text("\n".join(lines) + "\n")
 
     async def start(self, timeout: float = 5.0) -> None:
-        self._write_config()
         # Popen, not asyncio's subprocesses: on 3.11 those watch the child from a thread
         self._process = subprocess.Popen(  # noqa: ASYNC220 - fork+exec only, the wait below is async
             [MOSQUITTO, "-c", str(self._config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -123,6 +144,10 @@ class FlakyLink:
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._relays)
 
     def pause(self) -> None:
         self._flowing.clear()

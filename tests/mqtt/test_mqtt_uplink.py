@@ -19,6 +19,7 @@ from typing import Any
 
 import aiomqtt
 import pytest
+from pydantic import SecretStr
 from structlog.testing import capture_logs
 
 from edge.daemon.backoff import Backoff
@@ -267,6 +268,30 @@ async def test_an_unreachable_broker_is_retried_and_close_ends_it_promptly() -> 
     assert [entry["event"] for entry in outage] == ["uplink.mqtt.unreachable"]
 
 
+async def test_a_broker_that_never_answers_connect_leaves_nothing_behind(
+    broker: MosquittoBroker, link: FlakyLink
+) -> None:
+    link.pause()  # TCP connects, CONNACK never comes
+    transport = transport_for(link.port, connect_timeout_s=0.3)
+    with capture_logs() as logs:
+        async with running(transport, connect=False):
+            await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 2)
+            link.resume()
+            async with asyncio.timeout(3):
+                await transport.wait_connected()
+            assert link.open_connections == 1  # the timed-out attempts closed their sockets
+    await wait_until(lambda: link.open_connections == 0, 2)
+    # and a run cancelled in the middle of a connect attempt waits for it, then undoes it
+    link.pause()
+    task = asyncio.create_task(transport_for(link.port, connect_timeout_s=0.3).run())
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    link.resume()  # a leaked socket would now get its CONNACK and stay
+    await wait_until(lambda: link.open_connections == 0, 2)
+
+
 async def test_the_outage_is_logged_once_and_the_recovery_once(broker: MosquittoBroker, link: FlakyLink) -> None:
     with capture_logs() as logs:
         async with running(transport_for(link.port)) as transport:
@@ -277,6 +302,36 @@ async def test_the_outage_is_logged_once_and_the_recovery_once(broker: Mosquitto
                     await transport.wait_connected()
     events = [entry["event"] for entry in logs if entry["log_level"] != "debug"]
     assert events == ["uplink.mqtt.connected", *["uplink.mqtt.lost", "uplink.mqtt.recovered"] * 2]
+
+
+# ---- credentials and TLS -----------------------------------------------------
+
+
+async def test_user_name_and_password_from_the_secret(tmp_path: Path) -> None:
+    async with MosquittoBroker(tmp_path / "broker", users={"box-7": "s3cret é"}) as broker:
+        config = MqttUplinkConfig(host="127.0.0.1", port=broker.port, username="box-7", password=SecretStr("s3cret é"))
+        async with running(MqttTransport(BOX, config, backoff=Backoff(0.05, 0.2))) as transport:
+            assert (await transport.send_events([make_event(1)])).accepted
+        wrong = config.model_copy(update={"password": SecretStr("guess")})
+        with capture_logs() as logs:
+            async with running(MqttTransport(BOX, wrong, backoff=Backoff(0.05, 0.2)), connect=False) as transport:
+                await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 3)
+                assert not transport.connected
+    assert "authori" in next(e["reason"] for e in logs if e["event"] == "uplink.mqtt.unreachable").lower()
+
+
+async def test_tls_trusts_the_configured_ca_only(tmp_path: Path) -> None:
+    tls = pytest.importorskip("tests.downlink.tls", reason="needs cryptography")
+    files = tls.make_tls_files(tmp_path)
+    async with MosquittoBroker(tmp_path / "broker", tls=(files.server_cert, files.server_key)) as broker:
+        config = MqttUplinkConfig(host="127.0.0.1", port=broker.port, tls=True, ca_file=files.ca)
+        async with running(MqttTransport(BOX, config, backoff=Backoff(0.05, 0.2))) as transport:
+            assert (await transport.send_events([make_event(1)])).accepted
+        system_cas = config.model_copy(update={"ca_file": None})
+        with capture_logs() as logs:
+            async with running(MqttTransport(BOX, system_cas, backoff=Backoff(0.05, 0.2)), connect=False):
+                await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 3)
+    assert "certificate" in next(e["reason"] for e in logs if e["event"] == "uplink.mqtt.unreachable")
 
 
 # ---- commands ----------------------------------------------------------------

@@ -10,11 +10,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from edge.bench.district import DistrictServer
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.events.model import EventDraft
 from edge.timesync import ClockSync
-from tests.district.server import DistrictServer
 from tests.fakes import wait_until
 
 SITE = """
@@ -162,5 +162,34 @@ async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path
             async with http.get(daemon.console.url + "api/v1/openapi.json", headers=bearer) as r:
                 assert "/api/v1/events" in (await r.json())["paths"]
         assert [e["seq"] for e in page["events"]] == [3, 4, 5] and page["more"] is True
+
+    await running(daemon, body)
+
+
+async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: Path, district: DistrictServer) -> None:
+    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=500, timeout=5).replace(
+        "[console]\nenabled = false", "[console]\nport = 0").replace(
+        "[uplink.https]", f'district_public_key = "{district.public_key_b64}"\nchanges_poll_s = 3600\n[uplink.https]')
+    daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+
+    async def body() -> None:
+        await wait_until(lambda: daemon.downlink.status()["cursor"] is not None, 5)  # the first sync
+        district.add_change("resident", "upsert", "r-1", {"name": "王芳", "household": "3-2-301"})
+        bearer = {"Authorization": "Bearer box-token"}
+        async with aiohttp.ClientSession() as http, http.post(
+            daemon.console.url + "api/v1/commands", json={"type": "sync.now"}, headers=bearer
+        ) as r:
+            assert (await r.json())["ok"] is True
+        query = "SELECT data FROM residents WHERE id = 'r-1' AND deleted = 0"
+        found: list = []
+
+        async def look() -> None:
+            found[:] = await daemon.writer.run(lambda c: c.execute(query).fetchall())
+
+        async with asyncio.timeout(5):
+            while not found:
+                await look()
+                await asyncio.sleep(0.05)
+        assert "王芳" in found[0][0]
 
     await running(daemon, body)

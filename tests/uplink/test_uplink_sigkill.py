@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge.bench.district import DistrictServer
 from edge.events.model import EventDraft
 from edge.store import StoreWriter
-from tests.district.server import DistrictServer
 from tests.fakes import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
