@@ -16,14 +16,14 @@ from typing import Any, TextIO
 
 import structlog
 
-from drivers.base import Clock, Driver, SystemClock
+from drivers.base import Clock, Command, Driver, SystemClock
 from drivers.registry import driver_class
 from edge import __version__
 from edge.api.console import ConsoleServer
 from edge.api.control import ControlServer
 from edge.api.sync import BoxCommand
 from edge.config.model import EdgeConfig
-from edge.daemon.commands import CommandRouter
+from edge.daemon.commands import CommandRequest, CommandRouter
 from edge.daemon.health import HealthBoard
 from edge.daemon.sdnotify import SdNotifier
 from edge.daemon.supervisor import DeviceSupervisor
@@ -84,7 +84,19 @@ class Daemon:
         return Uplink(
             self.config.site.box_id, self.config.uplink, writer=self.writer, media=self.media,
             recorder=self.recorder, bus=self.bus, clock=self.clock, sync=self.clock_sync,
+            on_command=self._district_command,
         )
+
+    async def _district_command(self, command: dict[str, Any]) -> None:
+        """A command the district sent over MQTT: a box-level one, or one for a device."""
+        kind = command["type"]
+        if kind in self.box_commands:
+            await self.box_commands[kind](command)
+        elif command.get("device_id"):
+            request = CommandRequest(command["device_id"], Command(kind, command.get("args") or {}, source="district"))
+            await self.commands.dispatch(request)
+        else:
+            log.warning("district.command_unknown", type=kind)
 
     def _build_downlink(self) -> DownlinkPoller | None:
         uplink = self.config.uplink

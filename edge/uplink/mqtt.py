@@ -115,8 +115,7 @@ class MqttTransport:
         try:
             while not self._stop.is_set():
                 try:
-                    await self._serve_once()
-                    reason = "connection lost"
+                    reason = await self._serve_once()
                 except Exception as exc:  # the uplink failing must not stop the daemon
                     _raise_if_cancelling()
                     reason = describe(exc)
@@ -164,7 +163,8 @@ class MqttTransport:
         except TimeoutError:
             log.warning("uplink.mqtt.close_timed_out", host=self._settings.host)
 
-    async def _serve_once(self) -> None:
+    async def _serve_once(self) -> str:
+        """One connection, from connect to loss (returns why) or to :meth:`close`."""
         on_message = self._inbox.offer if self._inbox else _ignore
         async with open_session(self._settings, self.topics, on_message) as session:
             self._session = session
@@ -175,6 +175,7 @@ class MqttTransport:
             finally:
                 self._session = None
                 self._connected.clear()
+        return session.lost_reason
 
     async def _pause(self, delay_s: float) -> None:
         try:

@@ -85,6 +85,7 @@ class MqttSession:
         self._status_topic = status_topic
         self._on_message = on_message
         self.ended = asyncio.Event()  # no more publishing: lost, or leaving
+        self.lost_reason = "connection lost"
         self._pump: asyncio.Task[None] | None = None
 
     @property
@@ -122,9 +123,12 @@ class MqttSession:
     async def _read(self) -> None:
         try:
             async for message in self._client.messages:
-                self._on_message(message)
-        except aiomqtt.MqttError:
-            pass  # disconnected: aiomqtt hands out what it had queued before saying so
+                try:
+                    self._on_message(message)
+                except Exception:  # a bad message must not end the connection
+                    log.exception("uplink.mqtt.message_not_handled", topic=str(message.topic))
+        except aiomqtt.MqttError as exc:  # disconnected (aiomqtt first hands out what it had queued)
+            self.lost_reason = f"connection lost ({describe(exc.__cause__ or exc)})"
 
     async def end(self, graceful: bool, timeout_s: float) -> None:
         """Leave (offline + DISCONNECT) if asked and still connected; in every case close the socket."""
@@ -211,8 +215,10 @@ async def _connect(client: aiomqtt.Client) -> None:
         await asyncio.wait({attempt})
         if not attempt.cancelled():
             attempt.exception()  # retrieved: we are cancelled, whatever it was
+        drop(client)
         raise
     except BaseException:
+        drop(client)
         raise
 
 

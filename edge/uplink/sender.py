@@ -132,7 +132,7 @@ class OutboxSender:
     # --- media -------------------------------------------------------------------
 
     async def _send_media(self) -> None:
-        if not getattr(self._transport, "carries_media", False):
+        if not self._transport.carries_media:
             return
         while True:
             ready = await self._outbox.ready_media()

@@ -8,9 +8,11 @@ as a live feed. With MQTT alone, a PUBACK is delivery.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from drivers.base import Clock
+from edge.daemon.backoff import Backoff
 from edge.events.bus import EventBus
 from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
@@ -18,6 +20,7 @@ from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
 from edge.uplink.config import UplinkConfig
 from edge.uplink.https import HttpsTransport
+from edge.uplink.mqtt import MqttTransport
 from edge.uplink.outbox import Outbox
 from edge.uplink.sender import OutboxSender
 from edge.uplink.transport import Transport
@@ -35,13 +38,15 @@ class Uplink:
         bus: EventBus,
         clock: Clock,
         sync: ClockSync,
-        extra_transports: list[Any] | None = None,
+        on_command: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         token = config.token.get_secret_value()
         self.transports: list[Transport] = []
         if config.https is not None:
             self.transports.append(HttpsTransport(box_id, config.https, token))
-        self.transports += extra_transports or []
+        if config.mqtt is not None:
+            backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, full_jitter=True)
+            self.transports.append(MqttTransport(box_id, config.mqtt, on_command, backoff=backoff))
         primary, *mirrors = self.transports
         self.outbox = Outbox(writer, config)
         self.sender = OutboxSender(

@@ -21,6 +21,7 @@ class SendResult:
 
 class Transport(Protocol):
     name: str
+    carries_media: bool  # False: media go over another transport (MQTT carries events only)
 
     async def send_events(self, events: list[Event]) -> SendResult:
         """Deliver one batch; events in neither set of the result are retried."""

@@ -28,6 +28,7 @@ from edge.uplink.config import MqttUplinkConfig
 from edge.uplink.mqtt import MqttTransport
 from edge.uplink.mqtt_commands import BurstLog, MalformedCommand, parse_command
 from edge.uplink.transport import TransportError
+from tests.downlink.tls import make_tls_files
 from tests.fakes import wait_until
 from tests.mqtt.broker import FlakyLink, MosquittoBroker, free_port
 
@@ -321,8 +322,7 @@ async def test_user_name_and_password_from_the_secret(tmp_path: Path) -> None:
 
 
 async def test_tls_trusts_the_configured_ca_only(tmp_path: Path) -> None:
-    tls = pytest.importorskip("tests.downlink.tls", reason="needs cryptography")
-    files = tls.make_tls_files(tmp_path)
+    files = make_tls_files(tmp_path)
     async with MosquittoBroker(tmp_path / "broker", tls=(files.server_cert, files.server_key)) as broker:
         config = MqttUplinkConfig(host="127.0.0.1", port=broker.port, tls=True, ca_file=files.ca)
         async with running(MqttTransport(BOX, config, backoff=Backoff(0.05, 0.2))) as transport:
