@@ -1,0 +1,123 @@
+"""Media after metadata, mTLS with a custom CA, and drops announced as events.dropped."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from drivers.base import DeviceEvent, MediaBlob, Priority
+from edge.bench.district import DistrictServer
+from edge.config.loader import parse_config
+from edge.daemon.app import Daemon
+from edge.events.model import EventDraft
+from edge.timesync import ClockSync
+from tests.downlink.tls import make_tls_files
+from tests.fakes import wait_until
+
+SITE = """
+[site]
+box_id = "box-t"
+[store]
+data_dir = "{data}"
+[console]
+enabled = false
+[uplink]
+token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
+backoff_initial_s = 0.05
+backoff_max_s = 0.3
+{extra}
+[uplink.https]
+base_url = "{url}"
+{tls}
+"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot(DeviceEvent):
+    TYPE: ClassVar[str] = "face.stranger"
+    PRIORITY: ClassVar[Priority] = Priority.SECURITY
+    track: int
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", "box-token")
+
+
+async def run_daemon(daemon: Daemon, body) -> None:  # type: ignore[no-untyped-def]
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.writer.alive and daemon.writer.last_seq >= 1, 5)
+        try:
+            await body()
+        finally:
+            stop.set()
+
+
+async def test_media_follow_their_event_over_mutual_tls(tmp_path: Path) -> None:
+    tls = make_tls_files(tmp_path)
+    server_tls = tls.server_context(require_client_cert=True)
+    async with DistrictServer(tokens=["box-token"], ssl_context=server_tls) as district:
+        tls_keys = f'ca_file = "{tls.ca}"\nclient_cert = "{tls.client_cert}"\nclient_key = "{tls.client_key}"'
+        text = SITE.format(data=tmp_path / "var", url=district.base_url, tls=tls_keys, extra="")
+        daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+        jpeg = b"\xff\xd8" + bytes(range(256)) * 40 + b"\xff\xd9"
+
+        async def body() -> None:
+            blob = MediaBlob("snapshot", "image/jpeg", data=jpeg)
+            await daemon.recorder.record_device_event("cam-1", Snapshot(track=7, media=(blob,)))
+            await wait_until(lambda: hashlib.sha256(jpeg).hexdigest() in district.media, 10)
+
+        await run_daemon(daemon, body)
+    assert district.base_url.startswith("https://")
+    stored = district.media[hashlib.sha256(jpeg).hexdigest()]
+    assert stored.data == jpeg and stored.content_type == "image/jpeg"
+    event = next(e for e in district.arrived("box-t") if e["type"] == "face.stranger")
+    assert event["media"][0]["sha256"] == hashlib.sha256(jpeg).hexdigest()
+
+
+async def test_a_box_without_the_client_certificate_is_refused(tmp_path: Path) -> None:
+    tls = make_tls_files(tmp_path)
+    async with DistrictServer(tokens=["box-token"], ssl_context=tls.server_context(require_client_cert=True)) as district:
+        text = SITE.format(data=tmp_path / "var", url=district.base_url, tls=f'ca_file = "{tls.ca}"', extra="")
+        daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+
+        async def body() -> None:
+            await wait_until(lambda: daemon.uplink.sender.stats["failures"] >= 2, 5)
+
+        await run_daemon(daemon, body)
+        assert district.seqs("box-t") == []
+
+
+async def test_events_dropped_over_the_cap_are_announced_to_the_district(tmp_path: Path) -> None:
+    async with DistrictServer(tokens=["box-token"]) as district:
+        text = SITE.format(data=tmp_path / "var", url=district.base_url, tls="", extra="outbox_max_mb = 0.02")
+        daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+        daemon.uplink.sender._limits_every_s = 0.05  # noqa: SLF001 - faster than the daemon's 10 s
+
+        async def body() -> None:
+            await district.go_down()
+            await asyncio.gather(*(
+                daemon.writer.append(EventDraft("door.opened", 3, datetime.now(UTC), True, "g", {"pad": "x" * 900}))
+                for _ in range(60)
+            ))
+            await wait_until(lambda: daemon.uplink.sender.stats["dropped"] > 0, 5)
+            await district.come_up()
+            await wait_until(lambda: any(e["type"] == "events.dropped" for e in district.arrived("box-t")), 10)
+
+        await run_daemon(daemon, body)
+    dropped = next(e for e in district.arrived("box-t") if e["type"] == "events.dropped")
+    data = dropped["data"]
+    assert data["count"] > 0 and data["types"] == ["door.opened"] and data["reason"] == "cap"
+    assert data["from_seq"] <= data["to_seq"]
+    received = set(district.seqs("box-t"))
+    missing = set(range(1, max(received) + 1)) - received
+    assert len(missing) == data["count"] and min(missing) == data["from_seq"] and max(missing) == data["to_seq"]
