@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any
 
 import structlog
 
@@ -45,13 +44,11 @@ class OutboxSender:
         config: UplinkConfig,
         clock: Clock,
         sync: ClockSync,
-        mirror: Transport | None = None,
         limits_every_s: float = 10.0,
         rng: random.Random | None = None,
     ) -> None:
         self._outbox = outbox
         self._transport = transport
-        self._mirror = mirror
         self._media = media
         self._recorder = recorder
         self._clock = clock
@@ -99,15 +96,7 @@ class OutboxSender:
             self.stats["rejected"] += len(result.rejected)
             if result.rejected:
                 log.warning("uplink.rejected", count=len(result.rejected), first=next(iter(result.rejected.values())))
-            await self._mirror_batch(batch.events)
 
-    async def _mirror_batch(self, events: list[Any]) -> None:
-        if self._mirror is None:
-            return
-        try:
-            await self._mirror.send_events(events)
-        except TransportError as exc:
-            log.debug("uplink.mirror_failed", transport=self._mirror.name, error=str(exc))
 
     async def _pause(self, seconds: float) -> None:
         self._wake.clear()

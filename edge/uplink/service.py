@@ -1,8 +1,8 @@
 """The uplink as the daemon runs it: transports chosen from config, the outbox and its sender.
 
 HTTPS, when configured, is the transport that decides delivery (its replies
-say which events the district holds); MQTT then mirrors each accepted batch
-as a live feed. With MQTT alone, a PUBACK is delivery.
+say which events the district holds); MQTT then is a live feed of every event
+with its own watermark (:mod:`.mirror`). With MQTT alone, a PUBACK is delivery.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
 from edge.uplink.config import UplinkConfig
 from edge.uplink.https import HttpsTransport
+from edge.uplink.mirror import MirrorFeed
 from edge.uplink.mqtt import MqttTransport
 from edge.uplink.outbox import Outbox
 from edge.uplink.sender import OutboxSender
@@ -47,17 +48,27 @@ class Uplink:
         if config.mqtt is not None:
             backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, full_jitter=True)
             self.transports.append(MqttTransport(box_id, config.mqtt, on_command, backoff=backoff))
-        primary, *mirrors = self.transports
+        primary, *others = self.transports
         self.outbox = Outbox(writer, config)
         self.sender = OutboxSender(
             self.outbox, primary, media=media, recorder=recorder, config=config, clock=clock, sync=sync,
-            mirror=mirrors[0] if mirrors else None,
         )
-        self._unsubscribe = bus.subscribe(lambda _event: self.sender.wake())
+        self.mirrors = [
+            MirrorFeed(writer, t, Backoff(config.backoff_initial_s, config.backoff_max_s, full_jitter=True))
+            for t in others
+        ]
+        self._unsubscribe = bus.subscribe(self._wake_all)
+
+    def _wake_all(self, _event: Any) -> None:
+        self.sender.wake()
+        for mirror in self.mirrors:
+            mirror.wake()
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
             group.create_task(self.sender.run(), name="uplink:sender")
+            for mirror in self.mirrors:
+                group.create_task(mirror.run(), name="uplink:mirror")
             for transport in self.transports:
                 if hasattr(transport, "run"):  # a connection of its own to keep up (MQTT)
                     group.create_task(transport.run(), name=f"uplink:{transport.name}")
