@@ -29,6 +29,7 @@ from edge.downlink.page import Page
 from edge.events.model import utc_rfc3339
 from edge.store.writer import StoreWriter
 from edge.uplink.config import UplinkConfig
+from edge.waiting import wake_or_timeout
 
 log = structlog.get_logger(__name__)
 
@@ -154,9 +155,4 @@ class DownlinkPoller:
 
     async def _sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds, or less if a sync is requested meanwhile."""
-        try:
-            async with asyncio.timeout(delay):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
-        self._wake.clear()
+        await wake_or_timeout(self._wake, delay)

@@ -19,6 +19,7 @@ from edge.daemon.backoff import Backoff
 from edge.events.model import Event
 from edge.store.writer import StoreWriter
 from edge.uplink.transport import Transport, TransportError
+from edge.waiting import wake_or_timeout
 
 log = structlog.get_logger(__name__)
 
@@ -71,9 +72,4 @@ class MirrorFeed:
         return [Event.from_row(dict(r)) for r in rows]
 
     async def _pause(self, seconds: float) -> None:
-        self._wake.clear()
-        try:
-            async with asyncio.timeout(seconds):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
+        await wake_or_timeout(self._wake, seconds)

@@ -27,6 +27,7 @@ from edge.timesync import ClockSync
 from edge.uplink.config import UplinkConfig
 from edge.uplink.outbox import Outbox
 from edge.uplink.transport import Transport, TransportError
+from edge.waiting import wake_or_timeout
 
 log = structlog.get_logger(__name__)
 
@@ -99,12 +100,7 @@ class OutboxSender:
 
 
     async def _pause(self, seconds: float) -> None:
-        self._wake.clear()
-        try:
-            async with asyncio.timeout(seconds):
-                await self._wake.wait()
-        except TimeoutError:
-            pass
+        await wake_or_timeout(self._wake, seconds)
 
     def _failed(self, reason: str) -> None:
         self.stats["failures"] += 1

@@ -222,7 +222,10 @@ async def test_stop_is_idempotent_and_leaves_the_line_free(cable: PtyCable) -> N
     await peer.stop()
     await peer.stop()
     await peer.start()  # the port was released: it can be opened (exclusively) again
+    peer.set_input(7, 0, True)
+    assert peer.inputs(7) == [True]
     await peer.stop()
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()] == []
 
 
 async def test_the_whole_line_closes_without_leaving_fds(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from structlog.testing import capture_logs
 
 from edge.bench.district import DistrictServer
 from edge.config.loader import parse_config
@@ -16,28 +17,13 @@ from edge.daemon.app import Daemon
 from edge.events.model import EventDraft
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
+from tests.uplink.conftest import UPLINK_SITE, run_daemon
 
-SITE = """
-[site]
-box_id = "box-7"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[uplink]
-token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
-backoff_initial_s = 0.05
-backoff_max_s = 0.3
-batch_max_events = {batch}
+SITE = UPLINK_SITE.replace("{box}", "box-7") + """batch_max_events = {batch}
 [uplink.https]
 base_url = "{url}"
 timeout_s = {timeout}
 """
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", "box-token")
 
 
 @pytest.fixture
@@ -56,17 +42,6 @@ async def backlog(daemon: Daemon, n: int, priority: int = 3, type_: str = "door.
         daemon.writer.append(EventDraft(type_, priority, datetime.now(UTC), True, "gate-1", {"i": i}))
         for i in range(n)
     ))
-
-
-async def running(daemon: Daemon, body) -> None:  # type: ignore[no-untyped-def]
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.writer.alive and daemon.writer.last_seq >= 1, 5)
-        try:
-            await body()
-        finally:
-            stop.set()
 
 
 def exactly_once(district: DistrictServer, daemon: Daemon) -> None:
@@ -89,7 +64,7 @@ async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, dist
         await district.come_up()
         await wait_until(lambda: len(district.seqs("box-7")) >= 304, 10)
 
-    await running(daemon, body)
+    await run_daemon(daemon, body)
     exactly_once(district, daemon)
     after = district.arrived("box-7")[before_outage[0]:]
     first_types = [e["type"] for e in after[:3]]
@@ -112,7 +87,7 @@ async def test_500s_slow_replies_and_cut_connections_lose_and_double_nothing(
         district.delay_s = 0.0
         await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq, 10)
 
-    await running(daemon, body)
+    await run_daemon(daemon, body)
     exactly_once(district, daemon)
     assert district.duplicates >= 1, "retried batches reached the server twice and were deduplicated"
     assert daemon.uplink.sender.stats["failures"] >= 3
@@ -129,7 +104,7 @@ async def test_rejected_events_are_dead_lettered_and_never_block(tmp_path: Path,
         summary = await daemon.uplink.outbox.pending()
         assert summary["dead"] == 5 and summary["pending"]["3"] == 0
 
-    await running(daemon, body)
+    await run_daemon(daemon, body)
     assert "camera.stats" not in {e["type"] for e in district.arrived("box-7")}
 
 
@@ -142,8 +117,12 @@ async def test_wrong_token_is_retried_calmly_and_logged_once(tmp_path: Path, dis
         district.tokens = {"box-token"}
         await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
 
-    await running(daemon, body)
+    with capture_logs() as logs:
+        await run_daemon(daemon, body)
     exactly_once(district, daemon)
+    failing = [entry for entry in logs if entry["event"] == "uplink.failing"]
+    assert len(failing) == 1 and "refused the box token" in failing[0]["reason"]
+    assert [entry["event"] for entry in logs].count("uplink.recovered") == 1
 
 
 async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path, district: DistrictServer) -> None:
@@ -163,7 +142,7 @@ async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path
                 assert "/api/v1/events" in (await r.json())["paths"]
         assert [e["seq"] for e in page["events"]] == [3, 4, 5] and page["more"] is True
 
-    await running(daemon, body)
+    await run_daemon(daemon, body)
 
 
 async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: Path, district: DistrictServer) -> None:
@@ -192,4 +171,4 @@ async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: P
                 await asyncio.sleep(0.05)
         assert "王芳" in found[0][0]
 
-    await running(daemon, body)
+    await run_daemon(daemon, body)

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-import pytest
-
 from drivers.base import DeviceEvent, MediaBlob, Priority
 from edge.bench.district import DistrictServer
 from edge.config.loader import parse_config
@@ -20,19 +18,9 @@ from edge.events.model import EventDraft
 from edge.timesync import ClockSync
 from tests.downlink.tls import make_tls_files
 from tests.fakes import wait_until
+from tests.uplink.conftest import UPLINK_SITE, run_daemon
 
-SITE = """
-[site]
-box_id = "box-t"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[uplink]
-token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
-backoff_initial_s = 0.05
-backoff_max_s = 0.3
-{extra}
+SITE = UPLINK_SITE.replace("{box}", "box-t") + """{extra}
 [uplink.https]
 base_url = "{url}"
 {tls}
@@ -44,22 +32,6 @@ class Snapshot(DeviceEvent):
     TYPE: ClassVar[str] = "face.stranger"
     PRIORITY: ClassVar[Priority] = Priority.SECURITY
     track: int
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", "box-token")
-
-
-async def run_daemon(daemon: Daemon, body) -> None:  # type: ignore[no-untyped-def]
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.writer.alive and daemon.writer.last_seq >= 1, 5)
-        try:
-            await body()
-        finally:
-            stop.set()
 
 
 async def test_media_follow_their_event_over_mutual_tls(tmp_path: Path) -> None:

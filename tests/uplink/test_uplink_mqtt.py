@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import aiomqtt
-import pytest
 
 from drivers.base import Command
 from edge.bench.district import DistrictServer
@@ -18,19 +17,9 @@ from edge.daemon.commands import CommandRequest
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
 from tests.mqtt.broker import MosquittoBroker
+from tests.uplink.conftest import UPLINK_SITE
 
-SITE = """
-[site]
-box_id = "box-m"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[uplink]
-token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
-backoff_initial_s = 0.05
-backoff_max_s = 0.3
-{https}
+SITE = UPLINK_SITE.replace("{box}", "box-m") + """{https}
 [uplink.mqtt]
 host = "127.0.0.1"
 port = {port}
@@ -43,11 +32,6 @@ walk_through = false
 kind = "sim.sos"
 id = "sos-1"
 """
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", "box-token")
 
 
 async def watch(port: int, seen: list[tuple[str, dict]], ready: asyncio.Event) -> None:

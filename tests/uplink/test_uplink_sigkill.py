@@ -13,20 +13,10 @@ from edge.bench.district import DistrictServer
 from edge.events.model import EventDraft
 from edge.store import StoreWriter
 from tests.fakes import wait_until
+from tests.uplink.conftest import UPLINK_SITE
 
 REPO = Path(__file__).resolve().parents[2]
-SITE = """
-[site]
-box_id = "box-9"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[uplink]
-token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
-backoff_initial_s = 0.05
-backoff_max_s = 0.3
-batch_max_events = 100
+SITE = UPLINK_SITE.replace("{box}", "box-9") + """batch_max_events = 100
 [uplink.https]
 base_url = "{url}"
 """
