@@ -10,124 +10,27 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import aiomqtt
 import pytest
-from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from edge.daemon.backoff import Backoff
-from edge.events.model import Event, MediaRef
-from edge.uplink.config import MqttUplinkConfig
-from edge.uplink.mqtt import MqttTransport
 from edge.uplink.mqtt_commands import BurstLog, MalformedCommand, parse_command
 from edge.uplink.transport import TransportError
-from tests.downlink.tls import make_tls_files
 from tests.fakes import wait_until
-from tests.mqtt.broker import FlakyLink, MosquittoBroker, free_port
-
-PREFIX = "ce"
-BOX = "box-7"
-EVENTS = f"{PREFIX}/{BOX}/events/#"
-STATUS = f"{PREFIX}/{BOX}/status"
-COMMANDS = f"{PREFIX}/{BOX}/commands"
-
-
-@pytest.fixture
-async def broker(tmp_path: Path) -> AsyncIterator[MosquittoBroker]:
-    async with MosquittoBroker(tmp_path / "broker") as broker:
-        yield broker
-
-
-@pytest.fixture
-async def link(broker: MosquittoBroker) -> AsyncIterator[FlakyLink]:
-    async with FlakyLink(broker.port) as link:
-        yield link
-
-
-def make_event(seq: int, type_: str = "door.opened", **data: Any) -> Event:
-    return Event(
-        seq=seq,
-        event_id=str(uuid.uuid4()),
-        type=type_,
-        priority=3,
-        occurred_at=datetime(2026, 11, 27, 8, 0, seq % 60, 123000, tzinfo=UTC),
-        clock_synced=True,
-        device_id="door-1",
-        data={"who": "Zoë 张伟", **data},
-        media=(MediaRef("ab" * 32, "snapshot", "image/jpeg", 1234),) if seq % 2 else (),
-    )
-
-
-def expected_payload(event: Event) -> bytes:
-    return json.dumps(event.to_wire(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def transport_for(port: int, on_command=None, **options: Any) -> MqttTransport:  # type: ignore[no-untyped-def]
-    config = MqttUplinkConfig(host="127.0.0.1", port=port, prefix=PREFIX, keepalive_s=5)
-    options.setdefault("backoff", Backoff(0.05, 0.2))
-    options.setdefault("close_timeout_s", 1.0)
-    return MqttTransport(BOX, config, on_command, **options)
-
-
-@asynccontextmanager
-async def running(transport: MqttTransport, connect: bool = True) -> AsyncIterator[MqttTransport]:
-    task = asyncio.create_task(transport.run(), name="test:mqtt-run")
-    try:
-        if connect:
-            async with asyncio.timeout(3):
-                await transport.wait_connected()
-        yield transport
-    finally:
-        await transport.close()
-        async with asyncio.timeout(3):
-            await task
-
-
-class Observer:
-    """The district's side: an aiomqtt client recording what it receives on its topics."""
-
-    def __init__(self, port: int, *topics: str) -> None:
-        self._port = port
-        self._topics = topics
-        self.messages: list[aiomqtt.Message] = []
-        self._stack = AsyncExitStack()
-
-    async def __aenter__(self) -> Observer:
-        self.client = await self._stack.enter_async_context(aiomqtt.Client("127.0.0.1", self._port))
-        for topic in self._topics:
-            await self.client.subscribe(topic, qos=1)
-        reader = asyncio.create_task(self._read(), name="test:observer")
-        self._stack.push_async_callback(_cancel, reader)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._stack.aclose()
-
-    async def _read(self) -> None:
-        async for message in self.client.messages:
-            self.messages.append(message)
-
-    def payloads(self, topic: str) -> list[bytes]:
-        return [m.payload for m in self.messages if m.topic.value == topic]  # type: ignore[misc]
-
-    async def wait_for(self, topic: str, payload: bytes, timeout: float = 3.0) -> None:
-        await wait_until(lambda: payload in self.payloads(topic), timeout)
-
-    async def command(self, payload: bytes | str, retain: bool = False) -> None:
-        await self.client.publish(COMMANDS, payload, qos=1, retain=retain)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-
+from tests.mqtt.broker import FlakyLink, MosquittoBroker
+from tests.mqtt.support import (
+    BOX,
+    COMMANDS,
+    EVENTS,
+    PREFIX,
+    STATUS,
+    Observer,
+    expected_payload,
+    make_event,
+    running,
+    transport_for,
+)
 
 # ---- events ------------------------------------------------------------------
 
@@ -205,133 +108,6 @@ async def test_a_cancelled_run_still_says_offline(broker: MosquittoBroker) -> No
         with pytest.raises(asyncio.CancelledError):
             await task
         await observer.wait_for(STATUS, b"offline")
-
-
-# ---- failures and reconnects -------------------------------------------------
-
-
-async def test_broker_restart_fails_batches_while_down_then_reconnects(broker: MosquittoBroker) -> None:
-    async with running(transport_for(broker.port)) as transport:
-        assert (await transport.send_events([make_event(1)])).accepted
-        await broker.stop()
-        await wait_until(lambda: not transport.connected, 3)
-        with pytest.raises(TransportError):
-            await transport.send_events([make_event(2)])
-        await broker.start()  # same port, same database
-        async with asyncio.timeout(3):
-            await transport.wait_connected()
-        async with Observer(broker.port, EVENTS, STATUS) as observer:
-            again = make_event(2)
-            assert (await transport.send_events([again])).accepted == {again.event_id}
-            await observer.wait_for(f"{PREFIX}/{BOX}/events/door.opened", expected_payload(again))
-            assert observer.payloads(STATUS) == [b"online"]
-
-
-async def test_a_batch_without_pubacks_times_out(broker: MosquittoBroker, link: FlakyLink) -> None:
-    async with running(transport_for(link.port, ack_timeout_s=0.3)) as transport:
-        link.pause()
-        started = time.monotonic()
-        with pytest.raises(TransportError, match="PUBACK"):
-            await transport.send_events([make_event(1), make_event(2)])
-        assert time.monotonic() - started < 1
-        link.resume()
-        assert len((await transport.send_events([make_event(3)])).accepted) == 1
-
-
-async def test_a_batch_cut_short_by_a_lost_connection_fails_fast_and_is_resent(
-    broker: MosquittoBroker, link: FlakyLink
-) -> None:
-    events = [make_event(seq) for seq in range(1, 21)]
-    async with Observer(broker.port, EVENTS) as observer, running(transport_for(link.port)) as transport:
-        link.pause()
-        sending = asyncio.create_task(transport.send_events(events))
-        await asyncio.sleep(0.1)
-        started = time.monotonic()
-        link.cut()
-        link.resume()
-        with pytest.raises(TransportError, match="lost"):
-            await sending
-        assert time.monotonic() - started < 1
-        async with asyncio.timeout(3):
-            await transport.wait_connected()
-        assert (await transport.send_events(events)).accepted == {e.event_id for e in events}
-        await wait_until(lambda: {json.loads(m.payload)["seq"] for m in observer.messages} == set(range(1, 21)))
-
-
-async def test_an_unreachable_broker_is_retried_and_close_ends_it_promptly() -> None:
-    transport = transport_for(free_port())
-    with capture_logs() as logs:
-        async with running(transport, connect=False):
-            await asyncio.sleep(0.5)  # several attempts
-            started = time.monotonic()
-        assert time.monotonic() - started < 0.5
-    outage = [entry for entry in logs if entry["log_level"] in ("warning", "error")]
-    assert [entry["event"] for entry in outage] == ["uplink.mqtt.unreachable"]
-
-
-async def test_a_broker_that_never_answers_connect_leaves_nothing_behind(
-    broker: MosquittoBroker, link: FlakyLink
-) -> None:
-    link.pause()  # TCP connects, CONNACK never comes
-    transport = transport_for(link.port, connect_timeout_s=0.3)
-    with capture_logs() as logs:
-        async with running(transport, connect=False):
-            await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 2)
-            link.resume()
-            async with asyncio.timeout(3):
-                await transport.wait_connected()
-            assert link.open_connections == 1  # the timed-out attempts closed their sockets
-    await wait_until(lambda: link.open_connections == 0, 2)
-    # and a run cancelled in the middle of a connect attempt waits for it, then undoes it
-    link.pause()
-    task = asyncio.create_task(transport_for(link.port, connect_timeout_s=0.3).run())
-    await asyncio.sleep(0.1)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    link.resume()  # a leaked socket would now get its CONNACK and stay
-    await wait_until(lambda: link.open_connections == 0, 2)
-
-
-async def test_the_outage_is_logged_once_and_the_recovery_once(broker: MosquittoBroker, link: FlakyLink) -> None:
-    with capture_logs() as logs:
-        async with running(transport_for(link.port)) as transport:
-            for _ in range(2):
-                link.cut()
-                await wait_until(lambda: not transport.connected, 3)
-                async with asyncio.timeout(3):
-                    await transport.wait_connected()
-    events = [entry["event"] for entry in logs if entry["log_level"] != "debug"]
-    assert events == ["uplink.mqtt.connected", *["uplink.mqtt.lost", "uplink.mqtt.recovered"] * 2]
-
-
-# ---- credentials and TLS -----------------------------------------------------
-
-
-async def test_user_name_and_password_from_the_secret(tmp_path: Path) -> None:
-    async with MosquittoBroker(tmp_path / "broker", users={"box-7": "s3cret é"}) as broker:
-        config = MqttUplinkConfig(host="127.0.0.1", port=broker.port, username="box-7", password=SecretStr("s3cret é"))
-        async with running(MqttTransport(BOX, config, backoff=Backoff(0.05, 0.2))) as transport:
-            assert (await transport.send_events([make_event(1)])).accepted
-        wrong = config.model_copy(update={"password": SecretStr("guess")})
-        with capture_logs() as logs:
-            async with running(MqttTransport(BOX, wrong, backoff=Backoff(0.05, 0.2)), connect=False) as transport:
-                await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 3)
-                assert not transport.connected
-    assert "authori" in next(e["reason"] for e in logs if e["event"] == "uplink.mqtt.unreachable").lower()
-
-
-async def test_tls_trusts_the_configured_ca_only(tmp_path: Path) -> None:
-    files = make_tls_files(tmp_path)
-    async with MosquittoBroker(tmp_path / "broker", tls=(files.server_cert, files.server_key)) as broker:
-        config = MqttUplinkConfig(host="127.0.0.1", port=broker.port, tls=True, ca_file=files.ca)
-        async with running(MqttTransport(BOX, config, backoff=Backoff(0.05, 0.2))) as transport:
-            assert (await transport.send_events([make_event(1)])).accepted
-        system_cas = config.model_copy(update={"ca_file": None})
-        with capture_logs() as logs:
-            async with running(MqttTransport(BOX, system_cas, backoff=Backoff(0.05, 0.2)), connect=False):
-                await wait_until(lambda: any(e["event"] == "uplink.mqtt.unreachable" for e in logs), 3)
-    assert "certificate" in next(e["reason"] for e in logs if e["event"] == "uplink.mqtt.unreachable")
 
 
 # ---- commands ----------------------------------------------------------------
