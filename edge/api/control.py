@@ -35,6 +35,7 @@ class ControlServer:
         app = web.Application()
         app.router.add_get("/status", self._status)
         app.router.add_post("/commands", self._command)
+        app.router.add_post("/box-commands", self._box_command)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         old_umask = os.umask(0o177)
@@ -64,3 +65,17 @@ class ControlServer:
         command = Command(kind, args, source=str(body.get("source", "cli")))
         result = await self._daemon.commands.dispatch(CommandRequest(device_id, command))
         return web.json_response({"ok": result.ok, "detail": result.detail, "data": result.data})
+
+    async def _box_command(self, request: web.Request) -> web.Response:
+        """A box-level command (broadcast, sync.now) from the CLI on the box."""
+        try:
+            body = await request.json()
+            handler = self._daemon.box_commands[str(body["type"])]
+        except (ValueError, KeyError, TypeError) as exc:
+            known = ", ".join(sorted(self._daemon.box_commands)) or "none"
+            return web.json_response({"ok": False, "detail": f"bad request: {exc} (known: {known})"}, status=400)
+        try:
+            data = await handler(body)
+        except ValueError as exc:
+            return web.json_response({"ok": False, "detail": str(exc)}, status=400)
+        return web.json_response({"ok": True, "detail": "done", "data": data})

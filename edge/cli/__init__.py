@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from edge import __version__
-from edge.cli import bench_cmd, config_cmd, console_cmd, events_cmd, run_cmd, status_cmd
+from edge.cli import bench_cmd, config_cmd, console_cmd, events_cmd, run_cmd, say_cmd, status_cmd
 from edge.cli.common import CliError
 
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     status_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
     console_cmd.add_parser(sub)
+    say_cmd.add_parser(sub)
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=lambda _args: print(f"community-edge {__version__}") or 0)
     return parser

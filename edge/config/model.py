@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.registry import config_models
+from edge.broadcast.config import BroadcastConfig
 from edge.uplink.config import UplinkConfig
 
 
@@ -90,6 +91,7 @@ class EdgeConfig(Section):
     logging: LoggingConfig = LoggingConfig()
     supervisor: SupervisorConfig = SupervisorConfig()
     uplink: UplinkConfig | None = Field(None, title="District uplink", description="None: the box works offline only.")
+    broadcast: BroadcastConfig = Field(BroadcastConfig(), title="Broadcasts")
     devices: list[DeviceConfig] = Field(default_factory=list, title="Devices")  # type: ignore[valid-type]
 
     @field_validator("devices")

@@ -22,6 +22,8 @@ from edge import __version__
 from edge.api.console import ConsoleServer
 from edge.api.control import ControlServer
 from edge.api.sync import BoxCommand
+from edge.broadcast.render import Speech
+from edge.broadcast.service import Broadcasts
 from edge.config.model import EdgeConfig
 from edge.daemon.commands import CommandRequest, CommandRouter
 from edge.daemon.health import HealthBoard
@@ -74,6 +76,12 @@ class Daemon:
         self.box_commands: dict[str, BoxCommand] = {}  # box-level commands of the sync API (sync.now, ...)
         self.uplink = self._build_uplink()
         self.downlink = self._build_downlink()
+        self.speech = Speech(self.data_dir / "tts-cache", config.broadcast.cache_mb)
+        self.broadcasts = Broadcasts(
+            config.broadcast, timezone=config.site.timezone, drivers=self.drivers, render=self.speech.render,
+            record=self.recorder.record, bus=self.bus, writer=self.writer, clock=self.clock,
+        )
+        self.box_commands["broadcast"] = self.broadcasts.manager.command
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()
@@ -138,6 +146,7 @@ class Daemon:
                     stack.push_async_callback(self.console.stop)
                 if self.uplink is not None:
                     stack.push_async_callback(self.uplink.close)
+                stack.push_async_callback(self.speech.close)
                 await self._run_tasks(stop)
             await self.recorder.record("daemon.stopped", 2, {"version": __version__})
             await self._save_time_floor()
@@ -155,6 +164,7 @@ class Daemon:
                 tasks.append(group.create_task(self.uplink.run(), name="uplink"))
             if self.downlink is not None:
                 tasks.append(group.create_task(self.downlink.run(), name="downlink"))
+            tasks.append(group.create_task(self.broadcasts.run(), name="broadcasts"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )
