@@ -16,6 +16,8 @@ from drivers.sim.camera import SimFacadeCamera, SimFaceCamera
 from drivers.sim.gate import SimGate
 from drivers.sim.sos import SimSosButton
 from drivers.sim.speaker import SimSpeaker
+from drivers.speaker.http_ip.driver import HttpSpeaker
+from drivers.speaker.mqtt_cloud.driver import CloudSpeaker
 
 DRIVERS: dict[str, type[Driver]] = {
     "sim.gate": SimGate,
@@ -27,6 +29,8 @@ DRIVERS: dict[str, type[Driver]] = {
     "modbus.rtu_bus": ModbusRtuBus,
     "modbus.gate": ModbusGate,
     "modbus.sos": ModbusSosButton,
+    "speaker.mqtt_cloud": CloudSpeaker,
+    "speaker.http_ip": HttpSpeaker,
 }
 
 

@@ -145,6 +145,8 @@ class _Clip:
 class SimSpeaker(SimDriver):
     config_model = SimSpeakerConfig
     commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | {"speaker.play", "speaker.stop", "speaker.volume"}
+    #: what ``speaker.play`` takes here: a WAV file or a tone (text is spoken by the box first)
+    plays: ClassVar[frozenset[str]] = frozenset({"wav", "tone"})
     config: SimSpeakerConfig
 
     def __init__(self, config: DriverConfig, emit: Emit, clock: Clock | None = None) -> None:

@@ -97,7 +97,7 @@ class BroadcastManager:
         if announcement.clip is not None:
             return {"wav_path": str(announcement.clip)}
         assert announcement.text is not None
-        if "text" in getattr(driver, "play_accepts", frozenset()):
+        if "text" in getattr(driver, "plays", frozenset()):  # it speaks text itself (a cloud speaker's TTS)
             return {"text": announcement.text, "voice": announcement.voice}
         wav = await self._render(announcement.text, announcement.voice, self._config.rate_wpm)
         return {"wav_path": str(wav)}

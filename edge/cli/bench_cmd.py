@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     uplink.add_argument("--alarm-every", type=float, default=0.05, help="seconds between SOS presses")
     uplink.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     uplink.set_defaults(handler=bench_uplink)
+    broadcast = inner.add_parser("broadcast", help="life-safety announcement cutting into a notice (ms)")
+    broadcast.add_argument("--runs", type=int, default=10)
+    broadcast.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
+    broadcast.set_defaults(handler=bench_broadcast)
 
 
 def bench_store(args: argparse.Namespace) -> int:
@@ -61,4 +65,14 @@ def bench_uplink(args: argparse.Namespace) -> int:
         raise CliError("--events must be at least 1")
     setup_logging("warning", "json", sys.stderr)
     print(json.dumps(uplink.run(args.events, args.alarm_every)))
+    return 0
+
+
+def bench_broadcast(args: argparse.Namespace) -> int:
+    from edge.bench import broadcast
+
+    if args.runs < 1:
+        raise CliError("--runs must be at least 1")
+    setup_logging("warning", "json", sys.stderr)
+    print(json.dumps(broadcast.run(args.runs)))
     return 0

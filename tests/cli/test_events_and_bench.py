@@ -106,3 +106,9 @@ def test_bench_uplink_prints_drain_alarm_and_memory_figures(capsys: pytest.Captu
     assert result["backlog_events"] == 3000 and result["drain_events_per_s"] > 0
     assert result["alarms"] >= 1 and result["alarm_latency_ms_p95"] >= result["alarm_latency_ms_p50"] > 0
     assert result["rss_mb_start"] > 0 and result["rss_mb_end"] > 0
+
+
+def test_bench_broadcast_prints_the_preemption_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "broadcast", "--json", "--runs", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["runs"] == 1 and 0 < result["preempt_ms_p50"] <= result["preempt_ms_max"]
