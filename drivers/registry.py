@@ -16,6 +16,7 @@ from drivers.sim.camera import SimFacadeCamera, SimFaceCamera
 from drivers.sim.gate import SimGate
 from drivers.sim.sos import SimSosButton
 from drivers.sim.speaker import SimSpeaker
+from drivers.speaker.alsa.driver import AlsaSpeaker
 from drivers.speaker.http_ip.driver import HttpSpeaker
 from drivers.speaker.mqtt_cloud.driver import CloudSpeaker
 
@@ -25,6 +26,7 @@ DRIVERS: dict[str, type[Driver]] = {
     "sim.face_camera": SimFaceCamera,
     "sim.facade_camera": SimFacadeCamera,
     "sim.speaker": SimSpeaker,
+    "speaker.alsa": AlsaSpeaker,
     "lcus.relay": LcusRelayGate,
     "modbus.rtu_bus": ModbusRtuBus,
     "modbus.gate": ModbusGate,
