@@ -164,3 +164,27 @@ async def test_shutdown_is_not_lost_to_a_driver_that_swallows_cancel(recorder) -
         with pytest.raises(asyncio.CancelledError):
             await task
     assert driver.closes >= 1
+
+
+class StubbornDriver(FlakyDriver):
+    """Its read loop loses the first cancel, as ``asyncio.wait_for`` on 3.11 can when a reply lands."""
+
+    async def run(self) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            pass  # lost
+        await asyncio.Event().wait()  # the second cancel lands here
+
+
+async def test_shutdown_survives_a_read_loop_that_loses_a_cancel(recorder) -> None:
+    clock = FakeClock()
+    driver = StubbornDriver(FlakyConfig(id="bus-1"), recorder.emitter_for("bus-1"), clock, failures=0)
+    health = HealthBoard().register("bus-1", "test.flaky", "", clock.now())
+    supervisor = DeviceSupervisor(driver, health, recorder, SupervisorConfig(probe_interval_s=1000), clock)
+    task = asyncio.create_task(supervisor.run())
+    await wait_until(lambda: health.state is HealthState.ONLINE)
+    task.cancel()
+    async with asyncio.timeout(3):
+        with pytest.raises(asyncio.CancelledError):
+            await task
