@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from typing import Any
 
 
 async def wake_or_timeout(wake: asyncio.Event, seconds: float) -> bool:
@@ -19,3 +21,21 @@ async def wake_or_timeout(wake: asyncio.Event, seconds: float) -> bool:
     finally:
         wake.clear()
     return True
+
+
+async def cancel_and_wait(
+    tasks: Iterable[asyncio.Task[Any]], attempts: int = 20, wait_s: float = 0.1
+) -> set[asyncio.Task[Any]]:
+    """Cancel ``tasks`` and wait for them, cancelling again those that swallowed it; return any left.
+
+    Third-party code (``asyncio.wait_for`` on 3.11 among it) can lose a cancel
+    that lands as a reply arrives; one lost cancel must not hang a shutdown.
+    """
+    pending = {t for t in tasks if not t.done()}
+    for _ in range(attempts):
+        if not pending:
+            break
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=wait_s)
+    return pending

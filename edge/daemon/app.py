@@ -37,6 +37,7 @@ from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
 from edge.uplink.service import Uplink
+from edge.waiting import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
@@ -174,8 +175,8 @@ class Daemon:
             await stop.wait()
             log.info("daemon.stopping")
             self.notifier.stopping()
-            for task in tasks:
-                task.cancel()
+            if left := await cancel_and_wait(tasks):
+                log.error("daemon.tasks_would_not_stop", tasks=[t.get_name() for t in left])
 
     async def _keep_time_floor(self) -> None:
         """Persist the time now and then, so a reboot with a 1970 clock starts from it."""

@@ -20,12 +20,11 @@ from edge.daemon.backoff import Backoff
 from edge.daemon.health import DeviceHealth
 from edge.events.recorder import EventRecorder
 from edge.store.database import StoreError
+from edge.waiting import cancel_and_wait
 
 log = structlog.get_logger(__name__)
 
 _CLOSE_TIMEOUT_S = 2.0
-_CANCEL_ATTEMPTS = 20
-_CANCEL_WAIT_S = 0.1
 
 
 class DeviceSupervisor:
@@ -94,21 +93,8 @@ class DeviceSupervisor:
                 raise error
 
     async def _cancel_and_wait(self, tasks: set[asyncio.Task[None]]) -> None:
-        """Cancel the driver's tasks and wait for them, cancelling again if one swallowed it.
-
-        Third-party code (``asyncio.wait_for`` on 3.11 among it) can lose a
-        cancel that lands as a reply arrives; one lost cancel must not hang
-        the daemon's shutdown.
-        """
-        pending = {t for t in tasks if not t.done()}
-        for _ in range(_CANCEL_ATTEMPTS):
-            if not pending:
-                return
-            for task in pending:
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=_CANCEL_WAIT_S)
-        if pending:
-            self._log.error("device.task_would_not_stop", tasks=[t.get_name() for t in pending])
+        if left := await cancel_and_wait(tasks):
+            self._log.error("device.task_would_not_stop", tasks=[t.get_name() for t in left])
 
     async def _probe_loop(self) -> None:
         while True:
