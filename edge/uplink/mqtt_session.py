@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import aiomqtt
 import structlog
 
+from drivers.mqtt_client import connect_or_undo, describe, drop
 from edge.uplink.transport import TransportError
 
 log = structlog.get_logger(__name__)
@@ -202,24 +203,8 @@ def _new_client(settings: SessionSettings, topics: MqttTopics) -> aiomqtt.Client
 
 
 async def _connect(client: aiomqtt.Client) -> None:
-    """Connect, or fail having closed the socket.
-
-    paho's connect runs in an executor thread that cannot be interrupted, so a
-    cancelled attempt is allowed to finish (within paho's 5 s socket timeout
-    plus the CONNACK timeout) and is then undone.
-    """
-    attempt = asyncio.create_task(client.__aenter__(), name="mqtt:connect")
-    try:
-        await asyncio.shield(attempt)
-    except asyncio.CancelledError:
-        await asyncio.wait({attempt})
-        if not attempt.cancelled():
-            attempt.exception()  # retrieved: we are cancelled, whatever it was
-        drop(client)
-        raise
-    except BaseException:
-        drop(client)
-        raise
+    """Connect, or fail having closed the socket."""
+    await connect_or_undo(client, "mqtt:connect")
 
 
 async def _subscribe_commands(client: aiomqtt.Client, topics: MqttTopics, settings: SessionSettings) -> None:
@@ -229,19 +214,3 @@ async def _subscribe_commands(client: aiomqtt.Client, topics: MqttTopics, settin
     granted = await client.subscribe(topics.commands, qos=1, timeout=settings.connect_timeout_s)
     if any(int(getattr(code, "value", code)) >= 0x80 for code in granted):
         log.error("uplink.mqtt.commands_refused", topic=topics.commands)
-
-
-def drop(client: aiomqtt.Client) -> None:
-    """Close the client's socket now, without DISCONNECT; a no-op once it is closed.
-
-    aiomqtt has no public way to undo a half-made connection. paho's socket
-    close calls aiomqtt's ``on_socket_close``, which removes the reader and
-    cancels aiomqtt's keep-alive task, so nothing is left on the loop.
-    """
-    paho = client._client
-    paho._sock_close()
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text}"

@@ -12,7 +12,6 @@ delivered are not kept for later, as a stale announcement is worse than none.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import aiomqtt
 
 from drivers.base import DriverError
+from drivers.mqtt_client import connect_or_undo, describe, drop
 
 
 class LinkLost(DriverError):
@@ -107,39 +107,8 @@ class MqttLink:
 
 
 async def _connect(client: aiomqtt.Client) -> None:
-    """Connect, or raise LinkLost having closed the socket.
-
-    paho's connect runs in an executor thread that cannot be interrupted, so a
-    cancelled attempt is allowed to finish (within paho's socket timeout plus
-    the CONNACK timeout) and is then undone.
-    """
-    attempt = asyncio.create_task(client.__aenter__(), name="speaker.mqtt:connect")
+    """Connect, or raise LinkLost having closed the socket."""
     try:
-        await asyncio.shield(attempt)
-    except asyncio.CancelledError:
-        await asyncio.wait({attempt})
-        if not attempt.cancelled():
-            attempt.exception()  # retrieved: we are cancelled, whatever it was
-        drop(client)
-        raise
+        await connect_or_undo(client, "speaker.mqtt:connect")
     except aiomqtt.MqttError as exc:
-        drop(client)
         raise LinkLost(describe(exc)) from exc
-    except BaseException:
-        drop(client)
-        raise
-
-
-def drop(client: aiomqtt.Client) -> None:
-    """Close the client's socket now, without DISCONNECT; a no-op once it is closed.
-
-    aiomqtt has no public way to undo a half-made connection. paho's socket
-    close calls aiomqtt's ``on_socket_close``, which removes the reader and
-    cancels aiomqtt's keep-alive task, so nothing is left on the loop.
-    """
-    client._client._sock_close()
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text}"
