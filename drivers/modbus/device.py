@@ -87,6 +87,11 @@ class BusDevice(Driver):
             raise DriverError(f"module {sample.unit}: {sample.problem}")
         return sample
 
+    def wake(self) -> None:
+        """End the read loop's current wait now (a deadline moved, e.g. a pulse began)."""
+        if self._units:
+            self._on_sample(Sample(self._units[0], self.clock.monotonic()))  # carries no reading
+
     def _on_sample(self, sample: Sample) -> None:
         if self._samples.full():
             self._samples.get_nowait()  # a stalled consumer loses the oldest reading, not the newest

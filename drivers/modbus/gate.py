@@ -87,6 +87,7 @@ class ModbusGate(BusDevice):
     async def pulse(self, ms: float, reason: str) -> None:
         self._pulse_until = self.clock.monotonic() + ms / 1000
         await self._switch(True, reason)
+        self.wake()  # the read loop may be waiting for a module that is polled once a second
 
     # --- inputs and time ------------------------------------------------------
 
