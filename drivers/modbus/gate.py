@@ -38,6 +38,7 @@ class ModbusGate(BusDevice):
         self._exit = DebouncedInput(config.debounce_ms / 1000)
         self._relay_lock = asyncio.Lock()
         self.relay_open = False
+        self._held = False
         self._pulse_until: float | None = None
 
     async def connect(self) -> None:
@@ -73,11 +74,11 @@ class ModbusGate(BusDevice):
                 await self.pulse(ms, "pulse")
                 return CommandResult(True, f"open for {ms:g} ms")
             if command.type == "gate.hold_open":
-                self._pulse_until = None
+                self._pulse_until, self._held = None, True
                 await self._switch(True, "hold")
                 return CommandResult(True, "held open")
             if command.type == "gate.lock":
-                self._pulse_until = None
+                self._pulse_until, self._held = None, False
                 await self._switch(False, "lock")
                 return CommandResult(True, "locked")
         except BusError as exc:
@@ -85,9 +86,24 @@ class ModbusGate(BusDevice):
         return await super().execute(command)
 
     async def pulse(self, ms: float, reason: str) -> None:
+        if self._held:
+            return  # held open: a pulse must not end the hold
         self._pulse_until = self.clock.monotonic() + ms / 1000
         await self._switch(True, reason)
         self.wake()  # the read loop may be waiting for a module that is polled once a second
+
+    async def close(self) -> None:
+        """Leave the lock locked if it may be open (best effort: the bus may be gone), then let go."""
+        if (self.relay_open or self._pulse_until is not None) and self.bus is not None:
+            try:
+                await self.bus.write_coil(
+                    self.config.relay.unit, self.config.relay.index, self.config.relay_energised(False)
+                )
+                self.relay_open, self._pulse_until, self._held = False, None, False
+                self.monitor.relay_changed(False)
+            except BusError:
+                pass  # connect() locks it again when the module answers
+        await super().close()
 
     # --- inputs and time ------------------------------------------------------
 

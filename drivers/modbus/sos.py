@@ -55,10 +55,11 @@ class ModbusSosButton(BusDevice):
                 await self._report(changed, now)
 
     async def _report(self, pressed: bool, now: float) -> None:
+        """Emit, and only then remember: a press the store could not take is reported again at reconnect."""
         if pressed:
-            self._pressed_at = now
             await self.emit(SosPressed())
+            self._pressed_at = now
         else:
             held = now - self._pressed_at if self._pressed_at is not None else 0.0
-            self._pressed_at = None
             await self.emit(SosReleased(held_s=round(held, 3)))
+            self._pressed_at = None

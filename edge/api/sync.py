@@ -232,7 +232,7 @@ class SyncApi:
         log.info("sync.box_command", command=kind, source=caller)
         try:
             data = await self._box_commands[kind](args)
-        except BoxCommandRejected as exc:
+        except (BoxCommandRejected, ValueError) as exc:  # ValueError: the handler found the arguments wrong
             raise _Rejected(400, f"{kind}: {exc}") from exc
         except BoxCommandFailed as exc:
             return web.json_response({"ok": False, "detail": str(exc), "data": {}})

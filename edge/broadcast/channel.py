@@ -55,6 +55,7 @@ class SpeakerChannel:
         self._wake = asyncio.Event()
         self._current: tuple[_Queued, asyncio.Task[None]] | None = None
         self._interrupted = False
+        self._stop_first = False
 
     @property
     def playing(self) -> Announcement | None:
@@ -65,9 +66,8 @@ class SpeakerChannel:
         heapq.heappush(self._queue, (announcement.urgency, next(self._order), queued))
         current = self._current
         if current is not None and announcement.urgency < current[0].announcement.urgency:
-            self._interrupted = True
-            current[1].cancel()  # the loop puts it back or drops it
-            await self._stop_quietly()
+            self._interrupted = self._stop_first = True
+            current[1].cancel()  # the loop stops the speaker, then puts it back or drops it
         self._wake.set()
 
     async def run(self) -> None:
@@ -77,6 +77,9 @@ class SpeakerChannel:
                 await self._wake.wait()
                 continue
             _, _, queued = heapq.heappop(self._queue)
+            if self._stop_first:  # here, not in submit: an SOS to many speakers waits for no one's stop
+                self._stop_first = False
+                await self._stop_quietly()
             await self._play(queued)
 
     async def _play(self, queued: _Queued) -> None:

@@ -96,15 +96,20 @@ class NoticeScheduler:
     async def fire_due(self, after: datetime, until: datetime) -> list[str]:
         fired = []
         for notice in await self._load():
-            if not notice.due_between(after, until):
+            try:
+                if not notice.due_between(after, until):
+                    continue
+                if self._quiet(until):
+                    await self._record("broadcast.skipped", 3, {"notice": notice.id, "reason": "quiet hours"})
+                    continue
+                await self._announce(Announcement(
+                    text=notice.text, urgency=Urgency.SCHEDULED, targets=notice.targets, repeat=notice.repeat,
+                    voice=notice.voice, source=f"schedule:{notice.id}",
+                ))
+            except (ValueError, KeyError, TypeError) as exc:  # a bad notice (from the district) skips only itself
+                log.warning("broadcast.bad_notice", notice=notice.id, error=str(exc))
+                await self._record("broadcast.skipped", 3, {"notice": notice.id, "reason": str(exc)[:200]})
                 continue
-            if self._quiet(until):
-                await self._record("broadcast.skipped", 3, {"notice": notice.id, "reason": "quiet hours"})
-                continue
-            await self._announce(Announcement(
-                text=notice.text, urgency=Urgency.SCHEDULED, targets=notice.targets, repeat=notice.repeat,
-                voice=notice.voice, source=f"schedule:{notice.id}",
-            ))
             fired.append(notice.id)
         return fired
 

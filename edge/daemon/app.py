@@ -37,7 +37,7 @@ from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
 from edge.uplink.service import Uplink
-from edge.waiting import cancel_and_wait
+from edge.waiting import cancel_and_wait, keep_going
 
 log = structlog.get_logger(__name__)
 
@@ -162,10 +162,10 @@ class Daemon:
             tasks.append(group.create_task(self._watchdog(), name="watchdog"))
             tasks.append(group.create_task(self._keep_time_floor(), name="time-floor"))
             if self.uplink is not None:
-                tasks.append(group.create_task(self.uplink.run(), name="uplink"))
+                tasks.append(group.create_task(keep_going("uplink", self.uplink.run), name="uplink"))
             if self.downlink is not None:
-                tasks.append(group.create_task(self.downlink.run(), name="downlink"))
-            tasks.append(group.create_task(self.broadcasts.run(), name="broadcasts"))
+                tasks.append(group.create_task(keep_going("downlink", self.downlink.run), name="downlink"))
+            tasks.append(group.create_task(keep_going("broadcasts", self.broadcasts.run), name="broadcasts"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )

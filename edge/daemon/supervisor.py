@@ -106,6 +106,7 @@ class DeviceSupervisor:
                 raise DriverError("health probe timed out") from None
             if probe.state is HealthState.OFFLINE:
                 raise DriverError(probe.reason or "probe says offline")
+            self._backoff.reset()  # only a device that stays up earns quick retries again
             self.seen()
             await self._set_state(probe.state, probe.reason)
 
@@ -115,7 +116,6 @@ class DeviceSupervisor:
             health.failures += 1
         else:
             health.failures = 0
-            self._backoff.reset()
             self.seen()
         if health.state is state and health.reason == reason:
             return

@@ -233,7 +233,8 @@ def _rows(batch: Iterable[_Pending], first: int) -> tuple[list[tuple], list[tupl
             seq, d.event_id, d.type, int(d.priority), utc_rfc3339(d.occurred_at),
             int(d.clock_synced), d.device_id, data, media_json,
         ))
-        outbox.append((seq, int(d.priority), len(data) + len(media_json) + len(d.type) + 96))
+        size = len(data.encode()) + len(media_json) + len(d.type.encode()) + 96  # bytes on the wire, not characters
+        outbox.append((seq, int(d.priority), size))
         media.extend((m.sha256, m.kind, m.content_type, m.bytes, now) for m in d.media)
     return events, outbox, media
 

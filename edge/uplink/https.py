@@ -10,6 +10,7 @@ backs off and sends again, and the district deduplicates on ``event_id``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from pathlib import Path
@@ -20,7 +21,7 @@ import structlog
 
 from edge.events.model import Event, MediaRef
 from edge.uplink.config import HttpsUplinkConfig
-from edge.uplink.transport import SendResult, TransportError
+from edge.uplink.transport import BatchRefused, SendResult, TransportError
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +46,7 @@ class HttpsTransport:
         return _parse_reply(reply, {e.event_id for e in events})
 
     async def send_media(self, ref: MediaRef, path: Path) -> None:
-        data = path.read_bytes()
+        data = await asyncio.to_thread(path.read_bytes)  # a clip on SD must not stall the loop
         headers = {**self._headers, "Content-Type": ref.content_type}
         await self._request("PUT", f"{self._base}/media/{ref.sha256}", data=data, headers=headers)
 
@@ -60,6 +61,9 @@ class HttpsTransport:
             async with session.request(method, url, **kwargs) as response:
                 if response.status in (401, 403):
                     raise TransportError(f"the district refused the box token ({response.status})")
+                if response.status in (400, 413, 422):
+                    text = (await response.text())[:200]
+                    raise BatchRefused(response.status, f"{method} {url}: HTTP {response.status} {text}")
                 if response.status >= 300:
                     text = (await response.text())[:200]
                     raise TransportError(f"{method} {url}: HTTP {response.status} {text}")
@@ -91,9 +95,11 @@ class HttpsTransport:
 def _parse_reply(reply: Any, sent: set[str]) -> SendResult:
     if not isinstance(reply, dict) or not isinstance(reply.get("accepted"), list):
         raise TransportError(f"the district's reply is not {{accepted, rejected}}: {str(reply)[:200]}")
-    accepted = frozenset(str(i) for i in reply["accepted"]) & sent
+    accepted = frozenset(str(i).lower() for i in reply["accepted"]) & sent
     rejected: dict[str, str] = {}
     for item in reply.get("rejected") or []:
-        if isinstance(item, dict) and str(item.get("event_id")) in sent:
-            rejected[str(item["event_id"])] = str(item.get("reason", "rejected"))
+        if isinstance(item, dict) and str(item.get("event_id")).lower() in sent:
+            rejected[str(item["event_id"]).lower()] = str(item.get("reason", "rejected"))
+    if sent and not accepted and not rejected:
+        raise TransportError("the district's reply settled none of the batch")
     return SendResult(accepted, rejected)

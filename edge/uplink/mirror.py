@@ -19,7 +19,7 @@ from edge.daemon.backoff import Backoff
 from edge.events.model import Event
 from edge.store.writer import StoreWriter
 from edge.uplink.transport import Transport, TransportError
-from edge.waiting import wake_or_timeout
+from edge.waiting import keep_going, wake_or_timeout
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +40,9 @@ class MirrorFeed:
         self._wake.set()
 
     async def run(self) -> None:
+        await keep_going(f"uplink.mirror.{self._transport.name}", self._run)
+
+    async def _run(self) -> None:
         while True:
             events = await self._writer.run(self._pending)
             if not events:

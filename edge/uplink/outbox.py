@@ -56,8 +56,9 @@ class Outbox:
         self._writer = writer
         self._config = config
 
-    async def next_batch(self) -> Batch | None:
-        return await self._writer.run(self._next_batch)
+    async def next_batch(self, max_events: int | None = None) -> Batch | None:
+        limit = min(max_events or self._config.batch_max_events, self._config.batch_max_events)
+        return await self._writer.run(lambda conn: self._next_batch(conn, limit))
 
     async def settle(self, batch: Batch, result: SendResult) -> None:
         await self._writer.run(lambda conn: self._settle(conn, batch, result))
@@ -89,13 +90,13 @@ class Outbox:
 
     # --- on the writer thread ------------------------------------------------------
 
-    def _next_batch(self, conn: sqlite3.Connection) -> Batch | None:
+    def _next_batch(self, conn: sqlite3.Connection, limit: int) -> Batch | None:
         priority = conn.execute(_NEXT_PRIORITY).fetchone()[0]
         if priority is None:
             return None
         conn.row_factory = sqlite3.Row
         try:
-            rows = conn.execute(_BATCH, (priority, self._config.batch_max_events)).fetchall()
+            rows = conn.execute(_BATCH, (priority, limit)).fetchall()
         finally:
             conn.row_factory = None
         events, size = [], 0

@@ -25,9 +25,9 @@ from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
 from edge.timesync import ClockSync
 from edge.uplink.config import UplinkConfig
-from edge.uplink.outbox import Outbox
-from edge.uplink.transport import Transport, TransportError
-from edge.waiting import wake_or_timeout
+from edge.uplink.outbox import Batch, Outbox
+from edge.uplink.transport import BatchRefused, SendResult, Transport, TransportError
+from edge.waiting import keep_going, wake_or_timeout
 
 log = structlog.get_logger(__name__)
 
@@ -59,6 +59,7 @@ class OutboxSender:
         self._media_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True)
         self._wake = asyncio.Event()
         self._failing: str | None = None
+        self._batch_cap: int | None = None  # smaller batches while the district refuses one
         self.stats = {"batches": 0, "sent": 0, "rejected": 0, "failures": 0, "media": 0, "dropped": 0}
 
     @property
@@ -80,24 +81,52 @@ class OutboxSender:
 
     async def _send_events(self) -> None:
         while True:
-            batch = await self._outbox.next_batch()
-            if batch is None or not batch.events:
-                await self._pause(_IDLE_S)
-                continue
             try:
-                result = await self._transport.send_events(batch.events)
-            except TransportError as exc:
-                self._failed(str(exc))
+                await self._send_one_batch()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the store, a bug: back off, never take the daemon down
+                log.exception("uplink.sender_error")
+                self._failed(f"{exc.__class__.__name__}: {exc}")
                 await self._pause(self._backoff.next_delay())
-                continue
-            self._recovered()
-            await self._outbox.settle(batch, result)
-            self.stats["batches"] += 1
-            self.stats["sent"] += len(result.accepted)
-            self.stats["rejected"] += len(result.rejected)
-            if result.rejected:
-                log.warning("uplink.rejected", count=len(result.rejected), first=next(iter(result.rejected.values())))
 
+    async def _send_one_batch(self) -> None:
+        batch = await self._outbox.next_batch(self._batch_cap)
+        if batch is None or not batch.events:
+            await self._pause(_IDLE_S)
+            return
+        try:
+            result = await self._transport.send_events(batch.events)
+        except BatchRefused as exc:
+            await self._refused(batch, exc)
+            return
+        except TransportError as exc:
+            self._failed(str(exc))
+            await self._pause(self._backoff.next_delay())
+            return
+        self._batch_cap = None
+        self._settled(batch, result)
+        await self._outbox.settle(batch, result)
+        self.stats["batches"] += 1
+
+    def _settled(self, batch: Batch, result: SendResult) -> None:
+        self._recovered()
+        self.stats["sent"] += len(result.accepted)
+        self.stats["rejected"] += len(result.rejected)
+        if result.rejected:
+            log.warning("uplink.rejected", count=len(result.rejected), first=next(iter(result.rejected.values())))
+
+    async def _refused(self, batch: Batch, exc: BatchRefused) -> None:
+        """The district refused the batch whole: halve it until the one event it refuses is found."""
+        if len(batch.events) == 1:
+            event = batch.events[0]
+            log.error("uplink.event_refused", seq=event.seq, status=exc.status, reason=str(exc))
+            await self._outbox.settle(batch, SendResult(frozenset(), {event.event_id: f"HTTP {exc.status}: {exc}"}))
+            self.stats["rejected"] += 1
+            self._batch_cap = None
+            return
+        self._batch_cap = max(1, len(batch.events) // 2)
+        log.warning("uplink.batch_refused", status=exc.status, events=len(batch.events), next=self._batch_cap)
 
     async def _pause(self, seconds: float) -> None:
         await wake_or_timeout(self._wake, seconds)
@@ -119,6 +148,9 @@ class OutboxSender:
     async def _send_media(self) -> None:
         if not self._transport.carries_media:
             return
+        await keep_going("uplink.media", self._send_media_forever)
+
+    async def _send_media_forever(self) -> None:
         while True:
             ready = await self._outbox.ready_media()
             if not ready:
@@ -141,6 +173,9 @@ class OutboxSender:
     # --- limits ------------------------------------------------------------------
 
     async def _apply_limits(self) -> None:
+        await keep_going("uplink.limits", self._apply_limits_forever)
+
+    async def _apply_limits_forever(self) -> None:
         while True:
             drops = await self._outbox.enforce_limits(self._clock.now(), self._sync.synced())
             for drop in drops:

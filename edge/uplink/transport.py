@@ -13,6 +13,14 @@ class TransportError(Exception):
     """The batch may or may not have arrived; send it again later (the district deduplicates)."""
 
 
+class BatchRefused(TransportError):
+    """The district refused the batch as a whole (400, 413, 422): smaller batches, then one by one."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True, slots=True)
 class SendResult:
     accepted: frozenset[str] = frozenset()  # event ids the district has (duplicates included)

@@ -75,3 +75,24 @@ def test_district_broadcasts_are_read_from_the_downlink_table() -> None:
 def test_bad_cron_is_a_config_error() -> None:
     with pytest.raises(ValidationError, match="not a five-field cron"):
         ScheduleConfig(id="x", cron="every day", text="t")
+
+
+async def test_a_bad_district_notice_is_skipped_not_fatal() -> None:
+    from edge.broadcast.schedule import Notice
+
+    recorded: list = []
+
+    async def announce(a: Announcement) -> None:
+        raise ValueError("no speaker or group 'building-99'")
+
+    async def record(type_: str, priority: int, data: dict[str, Any]) -> None:
+        recorded.append((type_, data))
+
+    async def load():  # type: ignore[no-untyped-def]
+        return [Notice("district:x", "hi", ("building-99",), at=at(10, 0)),
+                Notice("district:y", "bad cron", cron="not a cron")]
+
+    scheduler = NoticeScheduler(BroadcastConfig(quiet_hours=None), "Asia/Shanghai", FakeClock(), announce, load, record)
+    assert await scheduler.fire_due(at(9, 59), at(10, 1)) == []
+    assert [d["notice"] for _, d in recorded] == ["district:x", "district:y"]
+    assert "building-99" in recorded[0][1]["reason"]

@@ -119,3 +119,15 @@ async def test_corrupt_frames_are_counted_and_the_bus_recovers(site: ModbusSite)
     await wait_until(site.all_online, 5)
     site.peer.set_input(UNIT_ALARMS, SOS, True)
     await site.wait_for("sos.pressed", "sos-b3-u2")
+
+
+async def test_a_gate_held_open_is_locked_when_the_daemon_stops(site: ModbusSite) -> None:
+    assert (await site.daemon.commands.dispatch(CommandRequest("gate-north", Command("gate.hold_open")))).ok
+    assert site.peer.coil(UNIT_GATE, 0) is True
+    pulse = await site.daemon.commands.dispatch(CommandRequest("gate-north", Command("gate.open", {"ms": 200})))
+    assert pulse.ok
+    await asyncio.sleep(0.4)
+    assert site.peer.coil(UNIT_GATE, 0) is True, "a pulse must not end a hold"
+    gate = site.daemon.drivers["gate-north"]
+    await gate.close()  # what the supervisor does on shutdown
+    assert site.peer.coil(UNIT_GATE, 0) is False

@@ -172,3 +172,19 @@ async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: P
         assert "王芳" in found[0][0]
 
     await run_daemon(daemon, body)
+
+
+async def test_a_batch_refused_as_too_large_is_split_and_still_delivered_once(
+    tmp_path: Path, district: DistrictServer
+) -> None:
+    daemon = make_daemon(tmp_path, district, batch=40)
+
+    async def body() -> None:
+        await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
+        district.fail_next(2, status=413)
+        await backlog(daemon, 60)
+        await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq, 10)
+
+    await run_daemon(daemon, body)
+    exactly_once(district, daemon)
+    assert (await_summary := daemon.uplink.sender.stats)["rejected"] == 0, await_summary

@@ -154,13 +154,14 @@ class LcusRelayGate(Driver):
         self._wake.set()
         if protocol is None:
             return
-        if protocol.lost_reason is None:
-            try:
+        try:
+            if protocol.lost_reason is None:
                 await protocol.switch(self.config.channel, self._relay_on("locked"))
                 self._relay = "locked"
-            except DriverError as exc:
-                log.warning("lcus.lock_on_close_failed", port=self.config.port, error=str(exc))
-        await protocol.close()
+        except DriverError as exc:
+            log.warning("lcus.lock_on_close_failed", port=self.config.port, error=str(exc))
+        finally:
+            await protocol.close()  # even when cancelled: never keep the port (and its lock)
 
     # --- commands ------------------------------------------------------------
 

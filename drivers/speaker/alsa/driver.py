@@ -51,6 +51,7 @@ class AlsaSpeaker(Driver):
         self._finished: asyncio.Queue[tuple[str, float, str]] = asyncio.Queue()
         self._scratch = Path(tempfile.mkdtemp(prefix=f"edge-{config.id}-"))
         self._watcher: asyncio.Task[None] | None = None
+        self._busy = asyncio.Lock()  # one play or stop at a time: never two aplay at once
 
     async def connect(self) -> None:
         if shutil.which(self.config.aplay) is None:
@@ -75,9 +76,12 @@ class AlsaSpeaker(Driver):
     async def execute(self, command: Command) -> CommandResult:
         try:
             if command.type == "speaker.play":
-                return await self._play(parse_play(command.args, self.plays, self.config.kind))
+                request = parse_play(command.args, self.plays, self.config.kind)
+                async with self._busy:
+                    return await self._play(request)
             if command.type == "speaker.stop":
-                return CommandResult(True, "stopped" if await self._stop() else "nothing was playing")
+                async with self._busy:
+                    return CommandResult(True, "stopped" if await self._stop() else "nothing was playing")
             if command.type == "speaker.volume":
                 self._volume = parse_volume(command.args)
                 return CommandResult(True, f"volume {self._volume} %")
@@ -86,8 +90,9 @@ class AlsaSpeaker(Driver):
         return await super().execute(command)
 
     async def close(self) -> None:
-        await self._stop()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        async with self._busy:
+            await self._stop()
+        shutil.rmtree(self._scratch, ignore_errors=True)  # made again by the next play
 
     async def _play(self, request: PlayWav | PlayTone) -> CommandResult:
         await self._stop()  # one clip at a time: a new play replaces the old
@@ -96,6 +101,7 @@ class AlsaSpeaker(Driver):
         else:
             data = await asyncio.to_thread(tone_wav, request.hz, request.duration_s)
             duration = wav_duration(data)
+        self._scratch.mkdir(parents=True, exist_ok=True)
         clip = self._scratch / "clip.wav"
         await asyncio.to_thread(_write_scaled, clip, data, self._volume)
         self._stopped = False
@@ -122,7 +128,12 @@ class AlsaSpeaker(Driver):
         self._stopped = True
         player.terminate()
         if self._watcher is not None:
-            await self._watcher
+            try:
+                async with asyncio.timeout(2.0):
+                    await asyncio.shield(self._watcher)
+            except TimeoutError:
+                player.kill()
+                await self._watcher
         return True
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiomqtt
 
@@ -32,7 +32,7 @@ class LinkSettings:
     port: int
     client_id: str
     username: str | None
-    password: str | None
+    password: str | None = field(repr=False)  # never in a repr or a traceback
     tls_context: ssl.SSLContext | None
     keepalive_s: int
     timeout_s: float  # CONNACK, SUBACK, PUBACK, DISCONNECT
