@@ -46,7 +46,8 @@ class Uplink:
         if config.https is not None:
             self.transports.append(HttpsTransport(box_id, config.https, token))
         if config.mqtt is not None:
-            backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, full_jitter=True)
+            # reconnecting to a broker is cheap and keeps commands flowing: its own, shorter back-off
+            backoff = Backoff(min(1.0, config.backoff_initial_s), min(60.0, config.backoff_max_s), full_jitter=True)
             self.transports.append(MqttTransport(box_id, config.mqtt, on_command, backoff=backoff))
         primary, *others = self.transports
         self.outbox = Outbox(writer, config)
@@ -59,10 +60,25 @@ class Uplink:
         ]
         self._unsubscribe = bus.subscribe(self._wake_all)
 
-    def _wake_all(self, _event: Any) -> None:
-        self.sender.wake()
+    def _wake_all(self, event: Any) -> None:
+        # while the district is failing, only an alarm cuts the back-off short; the rest waits its turn
+        if self.sender.failing is None or event.priority <= 1:
+            self.sender.wake()
         for mirror in self.mirrors:
             mirror.wake()
+
+    async def _wake_on_reconnect(self) -> None:
+        """A transport with a connection of its own (MQTT): when it comes back, send at once."""
+        was = {id(t): False for t in self.transports}
+        while True:
+            for transport in self.transports:
+                now = bool(getattr(transport, "connected", False))
+                if now and not was[id(transport)]:
+                    self.sender.wake()
+                    for mirror in self.mirrors:
+                        mirror.wake()
+                was[id(transport)] = now
+            await asyncio.sleep(0.5)
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
@@ -72,6 +88,8 @@ class Uplink:
             for transport in self.transports:
                 if hasattr(transport, "run"):  # a connection of its own to keep up (MQTT)
                     group.create_task(transport.run(), name=f"uplink:{transport.name}")
+            if any(hasattr(t, "connected") for t in self.transports):
+                group.create_task(self._wake_on_reconnect(), name="uplink:reconnect-wake")
 
     async def close(self) -> None:
         self._unsubscribe()

@@ -96,3 +96,25 @@ async def test_with_https_too_mqtt_mirrors_and_https_decides_delivery(tmp_path: 
             watcher.cancel()
     assert sorted({e["seq"] for _, e in seen})[:3] == [1, 2, 3], "the feed carries every event, in seq order"
     assert [t.name for t in daemon.uplink.transports] == ["https", "mqtt"] and len(daemon.uplink.mirrors) == 1
+
+
+async def test_when_the_broker_comes_back_the_backlog_goes_at_once_not_after_the_back_off(tmp_path: Path) -> None:
+    async with MosquittoBroker(tmp_path / "broker") as broker:
+        text = SITE.format(data=tmp_path / "var", port=broker.port, https="").replace(
+            "backoff_initial_s = 0.05\nbackoff_max_s = 0.3", "backoff_initial_s = 60\nbackoff_max_s = 300")
+        daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+        seen: list[tuple[str, dict]] = []
+        ready, stop = asyncio.Event(), asyncio.Event()
+        async with asyncio.TaskGroup() as group:
+            watcher = group.create_task(watch(broker.port, seen, ready))
+            await ready.wait()
+            group.create_task(daemon.run(stop))
+            await wait_until(lambda: any(t.endswith("/daemon.started") for t, _ in seen), 10)
+            await broker.stop()
+            await daemon.commands.dispatch(CommandRequest("gate-1", Command("gate.open", {"ms": 200})))
+            await wait_until(lambda: daemon.uplink.sender.failing is not None, 10)  # now backing off ~minutes
+            await broker.start()
+            await wait_until(lambda: any(t.endswith("/gate.relay") for t, _ in seen), 10)
+            stop.set()
+            await asyncio.sleep(0.2)
+            watcher.cancel()
