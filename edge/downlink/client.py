@@ -21,6 +21,7 @@ from edge.downlink.signature import SIGNATURE_HEADER, SignatureError, load_publi
 from edge.uplink.config import HttpsUplinkConfig
 
 PAGE_LIMIT = 500
+MAX_BODY_BYTES = 256 * 1024 * 1024  # a snapshot with face photos is large, but not unbounded
 
 
 class DownlinkError(Exception):
@@ -69,7 +70,9 @@ class ChangesClient:
         session = await self._open()
         try:
             async with session.get(f"{self._base}/{what}", params=params) as response:
-                body = await response.read()
+                if (response.content_length or 0) > MAX_BODY_BYTES:
+                    raise DownlinkError(f"{what}: {response.content_length} bytes is more than a page may be")
+                body = await _read_capped(response, what)
                 status, signature = response.status, response.headers.get(SIGNATURE_HEADER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DownlinkError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
@@ -79,9 +82,8 @@ class ChangesClient:
             raise DownlinkError(f"{what}: the district refused the box token (HTTP {status})")
         if status != 200:
             raise DownlinkError(f"{what}: HTTP {status} {body[:120].decode('utf-8', 'replace')}")
-        try:
-            verify(self._public_key_b64, body, signature)
-            return parse_page(body)
+        try:  # verifying and parsing a snapshot of many MB is CPU work: off the event loop
+            return await asyncio.to_thread(_verified_page, self._public_key_b64, body, signature)
         except (SignatureError, PageFormatError) as exc:
             raise PageRefused(what, params.get("since"), str(exc)) from exc
 
@@ -94,6 +96,22 @@ class ChangesClient:
                 connector=aiohttp.TCPConnector(ssl=context if context is not None else True),
             )
         return self._session
+
+
+async def _read_capped(response: aiohttp.ClientResponse, what: str) -> bytes:
+    """The whole body, refusing one larger than MAX_BODY_BYTES (``read(n)`` may return less than n)."""
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise DownlinkError(f"{what}: more than {MAX_BODY_BYTES} bytes: refused")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _verified_page(public_key_b64: str, body: bytes, signature: str | None) -> Page:
+    verify(public_key_b64, body, signature)
+    return parse_page(body)
 
 
 def ssl_context(https: HttpsUplinkConfig) -> ssl.SSLContext | None:
