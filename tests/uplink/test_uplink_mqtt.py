@@ -118,3 +118,5 @@ async def test_when_the_broker_comes_back_the_backlog_goes_at_once_not_after_the
             stop.set()
             await asyncio.sleep(0.2)
             watcher.cancel()
+    relay = next(e for t, e in seen if t.endswith("/gate.relay"))
+    assert relay["device_id"] == "gate-1" and relay["data"]["state"] == "open"
