@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiomqtt
@@ -47,16 +49,28 @@ async def watch(port: int, seen: list[tuple[str, dict]], ready: asyncio.Event) -
             await asyncio.sleep(0.1)
 
 
+@asynccontextmanager
+async def watched_daemon(text: str, port: int) -> AsyncIterator[tuple[Daemon, list[tuple[str, dict]]]]:
+    """The daemon running on site ``text``, and what a district subscriber sees of it on the broker."""
+    daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+    seen: list[tuple[str, dict]] = []
+    ready, stop = asyncio.Event(), asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        watcher = group.create_task(watch(port, seen, ready))
+        await ready.wait()
+        group.create_task(daemon.run(stop))
+        try:
+            yield daemon, seen
+        finally:
+            stop.set()
+            await asyncio.sleep(0.2)
+            watcher.cancel()
+
+
 async def test_events_go_out_commands_come_in_and_a_broker_restart_is_survived(tmp_path: Path) -> None:
     async with MosquittoBroker(tmp_path / "broker") as broker:
-        config = parse_config(SITE.format(data=tmp_path / "var", port=broker.port, https=""))
-        daemon = Daemon(config, clock_sync=ClockSync(fixed=True), out=io.StringIO())
-        seen: list[tuple[str, dict]] = []
-        ready, stop = asyncio.Event(), asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            watcher = group.create_task(watch(broker.port, seen, ready))
-            await ready.wait()
-            group.create_task(daemon.run(stop))
+        text = SITE.format(data=tmp_path / "var", port=broker.port, https="")
+        async with watched_daemon(text, broker.port) as (daemon, seen):
             await wait_until(lambda: any(t == "ce/box-m/events/daemon.started" for t, _ in seen), 10)
             async with aiomqtt.Client("127.0.0.1", broker.port, identifier="district-commander") as district:
                 await district.publish("ce/box-m/commands", json.dumps(
@@ -67,9 +81,6 @@ async def test_events_go_out_commands_come_in_and_a_broker_restart_is_survived(t
             await broker.restart()
             await daemon.commands.dispatch(CommandRequest("sos-1", Command("sim.press")))
             await wait_until(lambda: any(t == "ce/box-m/events/sos.pressed" for t, _ in seen), 15)
-            stop.set()
-            await asyncio.sleep(0.2)
-            watcher.cancel()
     results = [e for t, e in seen if t.endswith("/command.result")]
     assert any(r["data"]["command"] == "gate.open" and r["data"]["source"] == "district" for r in results)
     sos = next(e for t, e in seen if t.endswith("/sos.pressed"))
@@ -81,19 +92,10 @@ async def test_events_go_out_commands_come_in_and_a_broker_restart_is_survived(t
 async def test_with_https_too_mqtt_mirrors_and_https_decides_delivery(tmp_path: Path) -> None:
     async with MosquittoBroker(tmp_path / "broker") as broker, DistrictServer(tokens=["box-token"]) as district:
         https = f'[uplink.https]\nbase_url = "{district.base_url}"'
-        config = parse_config(SITE.format(data=tmp_path / "var", port=broker.port, https=https))
-        daemon = Daemon(config, clock_sync=ClockSync(fixed=True), out=io.StringIO())
-        seen: list[tuple[str, dict]] = []
-        ready, stop = asyncio.Event(), asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            watcher = group.create_task(watch(broker.port, seen, ready))
-            await ready.wait()
-            group.create_task(daemon.run(stop))
+        text = SITE.format(data=tmp_path / "var", port=broker.port, https=https)
+        async with watched_daemon(text, broker.port) as (daemon, seen):
             await wait_until(lambda: len(district.seqs("box-m")) >= 3, 10)  # started + 2 online
             await wait_until(lambda: len({e["seq"] for _, e in seen}) >= 3, 10)  # the feed catches up too
-            stop.set()
-            await asyncio.sleep(0.2)
-            watcher.cancel()
     assert sorted({e["seq"] for _, e in seen})[:3] == [1, 2, 3], "the feed carries every event, in seq order"
     assert [t.name for t in daemon.uplink.transports] == ["https", "mqtt"] and len(daemon.uplink.mirrors) == 1
 
@@ -102,21 +104,12 @@ async def test_when_the_broker_comes_back_the_backlog_goes_at_once_not_after_the
     async with MosquittoBroker(tmp_path / "broker") as broker:
         text = SITE.format(data=tmp_path / "var", port=broker.port, https="").replace(
             "backoff_initial_s = 0.05\nbackoff_max_s = 0.3", "backoff_initial_s = 60\nbackoff_max_s = 300")
-        daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
-        seen: list[tuple[str, dict]] = []
-        ready, stop = asyncio.Event(), asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            watcher = group.create_task(watch(broker.port, seen, ready))
-            await ready.wait()
-            group.create_task(daemon.run(stop))
+        async with watched_daemon(text, broker.port) as (daemon, seen):
             await wait_until(lambda: any(t.endswith("/daemon.started") for t, _ in seen), 10)
             await broker.stop()
             await daemon.commands.dispatch(CommandRequest("gate-1", Command("gate.open", {"ms": 200})))
             await wait_until(lambda: daemon.uplink.sender.failing is not None, 10)  # now backing off ~minutes
             await broker.start()
             await wait_until(lambda: any(t.endswith("/gate.relay") for t, _ in seen), 10)
-            stop.set()
-            await asyncio.sleep(0.2)
-            watcher.cancel()
     relay = next(e for t, e in seen if t.endswith("/gate.relay"))
     assert relay["device_id"] == "gate-1" and relay["data"]["state"] == "open"
