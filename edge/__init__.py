@@ -6,4 +6,12 @@ store (``edge.store``: event + outbox row in one transaction) -> subscribers
 ``edge.daemon.commands`` -> driver.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# Matrix work (face matching, dlib's encoder) runs on a 2-core box beside everything
+# else: one BLAS / OpenMP thread per process is faster there under load (FACTS.md).
+# Set before numpy or dlib load their BLAS; an operator's own setting wins.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
