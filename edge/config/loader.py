@@ -79,7 +79,7 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError) -> Problem:
 def _problem(err: dict[str, Any], raw: dict[str, Any], lines: KeyLines) -> Problem:
     path = _strip_union_tags(err["loc"], raw)
     message = err["msg"]
-    if err["type"] == "extra_forbidden":
+    if err["type"] in ("extra_forbidden", "unexpected_keyword_argument"):  # models / pydantic dataclasses
         message = "unknown key"
     elif err["type"] == "missing":
         message = "required key is missing"

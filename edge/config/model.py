@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.registry import config_models
+from edge.access.config import AccessConfig
 from edge.broadcast.config import BroadcastConfig
 from edge.uplink.config import UplinkConfig
+from edge.vision.faces.config import FacesConfig
 
 
 class Section(BaseModel):
@@ -92,6 +94,10 @@ class EdgeConfig(Section):
     supervisor: SupervisorConfig = SupervisorConfig()
     uplink: UplinkConfig | None = Field(None, title="District uplink", description="None: the box works offline only.")
     broadcast: BroadcastConfig = Field(BroadcastConfig(), title="Broadcasts")
+    access: AccessConfig = Field(default_factory=AccessConfig, title="Access", description="Local gate grants.")
+    faces: FacesConfig = Field(
+        default_factory=FacesConfig, title="Face recognition", description="How gate cameras recognise residents.",
+    )
     devices: list[DeviceConfig] = Field(default_factory=list, title="Devices")  # type: ignore[valid-type]
 
     @field_validator("devices")

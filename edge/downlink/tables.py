@@ -51,6 +51,20 @@ def apply_change(conn: sqlite3.Connection, change: Change, now: str) -> None:
 
 
 def clear_synced(conn: sqlite3.Connection) -> None:
-    """Empty every table the downlink fills (before a snapshot rebuild)."""
+    """Empty every table the downlink fills (before a snapshot rebuild).
+
+    Templates enrolled on the box itself (``local-…`` ids, ``edge faces enroll``)
+    are not the district's to rebuild: they stay, with their residents, so a
+    snapshot does not lock out people the technician enrolled on site (the
+    snapshot's own row for such a resident, if any, replaces the local one).
+    """
     for table in SYNCED_TABLES:
-        conn.execute(f"DELETE FROM {table}")
+        if table == "face_templates":
+            conn.execute("DELETE FROM face_templates WHERE id NOT LIKE 'local-%'")
+        elif table == "residents":
+            conn.execute(
+                "DELETE FROM residents WHERE id NOT IN"
+                " (SELECT person_id FROM face_templates WHERE id LIKE 'local-%' AND deleted = 0)"
+            )
+        else:
+            conn.execute(f"DELETE FROM {table}")

@@ -103,6 +103,11 @@ class FaceEngine:
         boxes.sort(key=lambda item: -item[1])
         return boxes
 
+    def encode_at(self, image: np.ndarray, box: Box) -> tuple[Quality, np.ndarray | None]:
+        """Measure and encode the face at ``box`` of ``image`` (BGR): what ``analyze`` does after detection."""
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        return self._encode(rgb, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), box)
+
     def encode_image(self, image: np.ndarray) -> list[FaceFound]:
         """Every face in a still photo (enrollment, ``faces identify``): the whole image, no roi."""
         return self.analyze(image)

@@ -1,0 +1,167 @@
+"""Face recognition at the gates, inside the daemon: cameras in, events and gate openings out.
+
+For every face camera that names a ``gate``, one task pulls frames (always
+the newest: older ones waiting in the camera's buffer add nothing once a
+newer frame exists) and runs the :class:`FacePipeline`. A decision becomes:
+
+- ``granted``: the gate is opened first (``gate.open`` through the command
+  router, source "face", so it is recorded like any other command), then a
+  ``face.granted`` event (priority 3);
+- ``denied``: a ``face.denied`` event with the access policy's reason (3);
+- ``stranger``: a ``face.stranger`` event (priority 2) with a snapshot of the
+  face, erased after ``snapshot_retention_days``.
+
+Events carry distances and ids, never templates. Beside the cameras run the
+upkeep jobs of :mod:`.upkeep`. The workers' start-up failure (no models, no
+dlib) is reported once and the cameras keep streaming without recognition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import cv2
+import numpy as np
+import structlog
+
+from drivers.base import Clock, Command
+from edge.access.config import AccessConfig
+from edge.daemon.commands import CommandRequest, CommandRouter
+from edge.events.model import MediaRef
+from edge.store.media import MediaStore
+from edge.store.writer import StoreWriter
+from edge.vision.faces.config import FacesConfig
+from edge.vision.faces.models import FaceModelsError
+from edge.vision.faces.pipeline import FaceDecision, FacePipeline
+from edge.vision.faces.upkeep import (
+    SNAPSHOT_KIND,
+    GalleryKeeper,
+    embed_pending,
+    purge_snapshots,
+    retention_cutoff,
+)
+from edge.vision.faces.workers import FaceWorkers
+
+log = structlog.get_logger(__name__)
+
+Record = Callable[..., Awaitable[Any]]
+_PRIORITY = {"granted": 3, "denied": 3, "stranger": 2}
+PURGE_EVERY_S = 3600.0
+
+
+class FaceService:
+    def __init__(
+        self, config: FacesConfig, access: AccessConfig, *, cameras: dict[str, Any], timezone: str,
+        writer: StoreWriter, media: MediaStore, record: Record, commands: CommandRouter, clock: Clock,
+    ) -> None:
+        self.config = config
+        self.cameras = {cid: cam for cid, cam in cameras.items() if getattr(cam.config, "gate", None)}
+        self.keeper = GalleryKeeper(writer.path, access, timezone)
+        self.workers = FaceWorkers(config.detect_settings(), config.workers, config.models_dir)
+        self._writer, self._media, self._record, self._commands, self._clock = writer, media, record, commands, clock
+        self.pipelines: dict[str, FacePipeline] = {}
+        self.error: str | None = None
+
+    async def run(self) -> None:
+        if not self.cameras or not self.config.enabled:
+            return
+        try:
+            await self.workers.start()
+        except FaceModelsError as exc:
+            self.error = str(exc)
+            log.error("faces.unavailable", error=self.error)
+            return
+        try:
+            await self.keeper.refresh()
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._upkeep(), name="faces:upkeep")
+                for camera_id, camera in self.cameras.items():
+                    group.create_task(self._watch(camera_id, camera), name=f"faces:{camera_id}")
+        finally:
+            await self.workers.close()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "error": self.error,
+            "templates": len(self.keeper.gallery),
+            "people": self.keeper.gallery.persons(),
+            "cameras": {cid: vars(p.stats) for cid, p in self.pipelines.items()},
+        }
+
+    async def _watch(self, camera_id: str, camera: Any) -> None:
+        gate = camera.config.gate
+        pipeline = FacePipeline(
+            self.workers, lambda: self.keeper, lambda person, at: self._decide(person, gate, at),
+            rules=self.config.match_rules(), tracks=self.config.track_settings(),
+            motion=self.config.motion_settings(), roi=getattr(camera.config, "roi", None),
+        )
+        self.pipelines[camera_id] = pipeline
+        while True:
+            frame = await camera.next_frame(timeout=1.0)
+            if frame is None:
+                continue
+            frame = _newest(camera, frame)
+            for decision in await pipeline.process(frame):
+                await self._act(camera_id, gate, decision, frame)
+
+    def _decide(self, person_id: str, gate: str, at: Any) -> Any:
+        assert self.keeper.policy is not None, "refreshed before the cameras start"
+        return self.keeper.policy.decide(person_id, gate, at)
+
+    async def _act(self, camera_id: str, gate: str, decision: FaceDecision, frame: Any) -> None:
+        data: dict[str, Any] = {
+            "camera": camera_id, "gate": gate, "person_id": decision.person_id, "distance": decision.distance,
+            "margin": decision.margin, "votes": decision.votes, "track": decision.track_id,
+            "reason": decision.reason, "grant_id": decision.grant_id, "frame": decision.frame,
+        }
+        media: tuple[MediaRef, ...] = ()
+        if decision.kind == "granted":
+            result = await self._commands.dispatch(CommandRequest(gate, Command("gate.open", {}, source="face")))
+            data["gate_opened"] = result.ok
+            if not result.ok:
+                data["gate_error"] = result.detail
+        elif decision.kind == "stranger":
+            media = (await asyncio.to_thread(self._snapshot, frame, decision),)
+        await self._record(
+            f"face.{decision.kind}", _PRIORITY[decision.kind], data,
+            device_id=camera_id, occurred_at=decision.at, media=media,
+        )
+
+    def _snapshot(self, frame: Any, decision: FaceDecision) -> MediaRef:
+        image = frame.detail if getattr(frame, "detail", None) is not None else frame.image
+        scale = image.shape[1] / frame.image.shape[1]
+        top, right, bottom, left = (round(v * scale) for v in decision.box)
+        pad = (right - left) // 2
+        crop = image[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad]
+        if crop.shape[1] > 320:
+            crop = cv2.resize(crop, (320, round(crop.shape[0] * 320 / crop.shape[1])), interpolation=cv2.INTER_AREA)
+        ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 80])
+        assert ok, "OpenCV encodes any non-empty BGR image"
+        return self._media.put_bytes(np.asarray(jpeg).tobytes(), kind=SNAPSHOT_KIND, content_type="image/jpeg")
+
+    async def _upkeep(self) -> None:
+        since_purge = PURGE_EVERY_S
+        while True:
+            try:
+                await self.keeper.refresh()
+                await embed_pending(self.keeper, self.workers, self._writer, self.config.keep_source_photos)
+                if since_purge >= PURGE_EVERY_S:
+                    cutoff = retention_cutoff(self._clock.now(), self.config.snapshot_retention_days)
+                    purged = await self._writer.run(lambda conn, c=cutoff: purge_snapshots(conn, self._media, c))
+                    if purged:
+                        log.info("faces.snapshots_purged", count=purged)
+                    since_purge = 0.0
+            except Exception as exc:  # a bad moment in the store must not stop recognition
+                log.error("faces.upkeep_failed", error=str(exc) or type(exc).__name__)
+            await asyncio.sleep(self.config.refresh_s)
+            since_purge += self.config.refresh_s
+
+
+def _newest(camera: Any, frame: Any) -> Any:
+    """The newest frame already buffered (the older ones add nothing now)."""
+    buffer = getattr(camera, "_buffer", None)
+    while buffer is not None and (newer := buffer.pop()) is not None:
+        frame = newer
+    return frame
