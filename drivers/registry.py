@@ -8,6 +8,7 @@ give it a line. The daemon builds its ``[[devices]]`` config from
 from __future__ import annotations
 
 from drivers.base import Driver, DriverConfig
+from drivers.camera.driver import FacadeCamera, FaceCamera
 from drivers.modbus.bus import ModbusRtuBus
 from drivers.modbus.gate import ModbusGate
 from drivers.modbus.sos import ModbusSosButton
@@ -33,6 +34,8 @@ DRIVERS: dict[str, type[Driver]] = {
     "modbus.sos": ModbusSosButton,
     "speaker.mqtt_cloud": CloudSpeaker,
     "speaker.http_ip": HttpSpeaker,
+    "camera.face": FaceCamera,
+    "camera.facade": FacadeCamera,
 }
 
 

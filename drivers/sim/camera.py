@@ -6,9 +6,10 @@ façade; a moving box). With ``video`` set the camera plays that file at its
 own rate (or ``fps``); without, it draws the shape on noise at
 ``width`` x ``height``, ``fps`` or 10 a second.
 
-Each camera runs ONE capture thread while ``run`` is going: OpenCV blocks,
-so it never runs on the event loop. The thread opens the source, paces the
-frames, stamps them with ``self.clock`` (so the clock's ``now`` and
+Each camera runs ONE capture thread (``sim-camera:<id>``) while ``run`` is
+going, the real cameras' :class:`~drivers.camera.capture.FrameCapture`: OpenCV
+blocks, so it never runs on the event loop. The thread opens the source, paces
+the frames, stamps them with ``self.clock`` (so the clock's ``now`` and
 ``monotonic`` are also read from that thread) and puts them in a bounded
 buffer that drops the oldest frame when full. It stops within a frame
 period of ``close()``, cancellation or unplugging.
@@ -16,6 +17,10 @@ period of ``close()``, cancellation or unplugging.
 Frames reach one consumer by pulling::
 
     frame = await camera.next_frame(timeout=1.0)  # the oldest buffered Frame, or None
+    frame = await camera.next_frame(timeout=1.0, newest=True)  # the newest; the older ones discarded
+
+(a Frame's ``detail`` is always None here: a simulated camera has no sub-stream).
+The face camera also has ``gate`` and ``roi`` (:mod:`drivers.camera.face`).
 
 A consumer that falls behind loses the oldest frames, which are counted.
 Every ``stats_interval_s`` the camera emits CameraStreamStats for the
@@ -26,24 +31,19 @@ off). A missing or unreadable video makes ``run`` raise DriverError.
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import ClassVar, Literal, Protocol
+from typing import ClassVar, Literal
 
 import cv2
 import numpy as np
 from pydantic import Field
 
 from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Probe
-from drivers.events import CameraStreamStats
+from drivers.camera.capture import FrameCapture
+from drivers.camera.face import FaceCameraSettings
+from drivers.camera.frame import Frame
+from drivers.camera.sources import FrameSource, VideoFile
 from drivers.sim import SimDriver
-from drivers.timing import wait_event
 
 DEFAULT_FPS = 10.0
 
@@ -70,7 +70,7 @@ class SimCameraConfig(DriverConfig):
     )
 
 
-class SimFaceCameraConfig(SimCameraConfig):
+class SimFaceCameraConfig(FaceCameraSettings, SimCameraConfig):
     kind: Literal["sim.face_camera"] = "sim.face_camera"
 
 
@@ -78,95 +78,22 @@ class SimFacadeCameraConfig(SimCameraConfig):
     kind: Literal["sim.facade_camera"] = "sim.facade_camera"
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
-    index: int  # counts up from 0 over the camera's life
-    monotonic: float  # clock.monotonic() when captured
-    wall: datetime  # clock.now() when captured
-    image: np.ndarray  # BGR, height x width x 3, uint8
-
-
-class FrameBuffer:
-    """Frames waiting for the consumer, oldest first; drops the oldest when full. Thread-safe."""
-
-    def __init__(self, size: int) -> None:
-        self._frames: deque[Frame] = deque(maxlen=size)
-        self._lock = threading.Lock()
-        self._captured = 0
-        self._dropped = 0
-
-    def push(self, frame: Frame) -> None:
-        with self._lock:
-            if len(self._frames) == self._frames.maxlen:
-                self._dropped += 1
-            self._frames.append(frame)
-            self._captured += 1
-
-    def pop(self) -> Frame | None:
-        with self._lock:
-            return self._frames.popleft() if self._frames else None
-
-    def take_counts(self) -> tuple[int, int]:
-        """Frames captured and dropped since the last call."""
-        with self._lock:
-            counts = (self._captured, self._dropped)
-            self._captured = self._dropped = 0
-            return counts
-
-
-class FrameSource(Protocol):
-    """Where a capture thread gets images; every method is called from that thread only."""
-
-    def open(self) -> float | None: ...  # its own frame rate, if it has one
-
-    def read(self) -> np.ndarray | None: ...  # None: no more frames
-
-    def close(self) -> None: ...
-
-
-class VideoFile:
-    def __init__(self, path: Path, loop: bool) -> None:
-        self._path, self._loop = path, loop
-        self._capture: cv2.VideoCapture | None = None
-        self._read_any = False
-
-    def open(self) -> float | None:
-        if not self._path.is_file():
-            raise DriverError(f"video not found: {self._path}")
-        self._capture = cv2.VideoCapture(str(self._path))
-        if not self._capture.isOpened():
-            raise DriverError(f"cannot open video {self._path}")
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        return fps if 0 < fps < 1000 else None
-
-    def read(self) -> np.ndarray | None:
-        assert self._capture is not None, "open() first"
-        ok, image = self._capture.read()
-        if not ok and self._loop and self._read_any:
-            self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = self._capture.read()
-        if not ok and not self._read_any:
-            raise DriverError(f"no readable frames in {self._path}")
-        self._read_any = self._read_any or ok
-        return image if ok else None
-
-    def close(self) -> None:
-        if self._capture is not None:
-            self._capture.release()
-
-
 class SyntheticScene:
-    """A disc or box gliding to and fro over noise."""
+    """A disc or box gliding to and fro over noise, at ``fps``."""
 
-    def __init__(self, width: int, height: int, shape: str) -> None:
-        self._width, self._height, self._shape = width, height, shape
+    def __init__(self, width: int, height: int, shape: str, fps: float) -> None:
+        self._width, self._height, self._shape, self._fps = width, height, shape, fps
         self._rng = np.random.default_rng(0)
-        self._step = 0
+        self._step = -1
 
     def open(self) -> float | None:
-        return None
+        return self._fps
 
-    def read(self) -> np.ndarray | None:
+    def grab(self) -> bool:
+        self._step += 1
+        return True
+
+    def retrieve(self) -> np.ndarray:
         w, h = self._width, self._height
         image = self._rng.integers(0, 48, size=(h, w, 3), dtype=np.uint8)
         size = max(4, min(w, h) // 4)
@@ -177,7 +104,6 @@ class SyntheticScene:
             cv2.circle(image, (x, h // 2), size, (200, 180, 160), thickness=-1)
         else:
             cv2.rectangle(image, (x - size, h // 2 - size), (x + size, h // 2 + size), (60, 160, 220), thickness=-1)
-        self._step += 1
         return image
 
     def close(self) -> None:
@@ -192,48 +118,33 @@ class SimCamera(SimDriver):
 
     def __init__(self, config: DriverConfig, emit: Emit, clock: Clock | None = None) -> None:
         super().__init__(config, emit, clock)
-        self._buffer = FrameBuffer(self.config.buffer_frames)
-        self._frame_ready = asyncio.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._thread_done = asyncio.Event()
-        self._capture_error: str | None = None
-        self._next_index = 0
-        self._last_frame_at: float | None = None  # monotonic, written by the capture thread
-        self._stream_started_at: float | None = None
-        self._stats_since = 0.0
+        self.capture = FrameCapture(
+            f"sim-camera:{self.device_id}", self.clock, self.config.buffer_frames, on_end=self._wake.set
+        )
 
-    async def next_frame(self, timeout: float | None = None) -> Frame | None:  # noqa: ASYNC109 (on self.clock)
-        """The oldest buffered frame; waits up to ``timeout`` s on the clock (None: forever), else None."""
-        deadline = None if timeout is None else self.clock.monotonic() + timeout
-        while True:
-            self._frame_ready.clear()
-            frame = self._buffer.pop()
-            if frame is not None:
-                return frame
-            remaining = None if deadline is None else deadline - self.clock.monotonic()
-            if remaining is not None and remaining <= 0:
-                return None
-            await wait_event(self._frame_ready, self.clock, remaining)
+    async def next_frame(
+        self, timeout: float | None = None, *, newest: bool = False  # noqa: ASYNC109 (on self.clock)
+    ) -> Frame | None:
+        """The oldest buffered frame (``newest``: the newest, the older ones discarded); waits up to
+        ``timeout`` s on the clock for one (None: forever), else None."""
+        return await self.capture.next_frame(timeout, newest=newest)
 
     async def run(self) -> None:
-        await self._stop_capture()  # in case an earlier run could not wait for its thread
+        await self.capture.stop()  # in case an earlier run could not wait for its thread
         self._raise_if_failed()
-        self._stats_since = self.clock.monotonic()
-        self._buffer.take_counts()  # the stats cover this stream only: reset before it starts
-        self._start_capture()
+        self.capture.start(self._source())
         self._schedule("stats", self.config.stats_interval_s, self._report_stats)
         try:
             await self._run_timeline()
         finally:
             self._cancel("stats")
-            await self._stop_capture()
+            await self.capture.stop()
 
     async def probe(self) -> Probe:
         probe = await super().probe()
         if probe.state is not HealthState.ONLINE:
             return probe
-        last = self._last_frame_at if self._last_frame_at is not None else self._stream_started_at
+        last = self.capture.last_frame_at if self.capture.last_frame_at is not None else self.capture.started_at
         if last is None:
             return Probe(HealthState.DEGRADED, "not streaming")
         if self.clock.monotonic() - last >= self.config.stall_after_s:  # a steady reason: no new event per probe
@@ -241,97 +152,29 @@ class SimCamera(SimDriver):
         return probe
 
     async def close(self) -> None:
-        await self._stop_capture()
+        await self.capture.stop()
 
     def _raise_if_failed(self) -> None:
         super()._raise_if_failed()
-        if self._capture_error is not None:
-            raise DriverError(self._capture_error)
+        if self.capture.error is not None:
+            raise DriverError(self.capture.error)
 
     async def _report_stats(self) -> None:
         self._schedule("stats", self.config.stats_interval_s, self._report_stats)
-        now = self.clock.monotonic()
-        elapsed, self._stats_since = now - self._stats_since, now
-        frames, dropped = self._buffer.take_counts()
-        fps = round(frames / elapsed, 2) if elapsed > 0 else 0.0
-        await self.emit(CameraStreamStats(frames=frames, dropped=dropped, fps=fps, occurred_at=self.clock.now()))
-
-    # --- the capture thread ---------------------------------------------------
+        await self.emit(self.capture.take_stats())
 
     def _source(self) -> FrameSource:
         if self.config.video is not None:
-            return VideoFile(self.config.video, self.config.loop)
-        return SyntheticScene(self.config.width, self.config.height, self.shape)
-
-    def _start_capture(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._stop.clear()
-        self._thread_done.clear()
-        self._capture_error = None
-        self._last_frame_at, self._stream_started_at = None, self.clock.monotonic()
-        self._thread = threading.Thread(
-            target=self._capture, args=(self._source(), loop), name=f"sim-camera:{self.device_id}", daemon=True
-        )
-        self._thread.start()
-
-    async def _stop_capture(self) -> None:
-        thread = self._thread
-        if thread is None:
-            return
-        self._stop.set()
-        await self._thread_done.wait()
-        thread.join()  # it has signalled its last act; this returns at once
-        if self._thread is thread:
-            self._thread = None
-            self._capture_error = None  # run() has raised it; the next run tries afresh
-
-    def _capture(self, source: FrameSource, loop: asyncio.AbstractEventLoop) -> None:
-        """The capture thread: open the source, then read, stamp and buffer frames at the frame rate."""
-        try:
-            native_fps = source.open()
-            period = 1.0 / (self.config.fps or native_fps or DEFAULT_FPS)
-            due = time.monotonic()
-            while not self._stop.is_set():
-                image = source.read()
-                if image is None:
-                    break  # the video ended and does not loop: the stream stalls
-                self._deliver(image, loop)
-                due += period
-                delay = due - time.monotonic()
-                if delay < -period:  # fell behind: carry on from now rather than rush
-                    due, delay = time.monotonic(), 0.0
-                self._stop.wait(max(0.0, delay))
-        except Exception as exc:  # handed to run(), which raises it as DriverError
-            self._capture_error = str(exc) or type(exc).__name__
-        finally:
-            source.close()
-            _call_soon(loop, self._thread_finished)
-
-    def _deliver(self, image: np.ndarray, loop: asyncio.AbstractEventLoop) -> None:
-        frame = Frame(self._next_index, self.clock.monotonic(), self.clock.now(), image)
-        self._next_index += 1
-        self._buffer.push(frame)
-        self._last_frame_at = frame.monotonic
-        _call_soon(loop, self._frame_ready.set)
-
-    def _thread_finished(self) -> None:
-        self._thread_done.set()
-        self._wake.set()
+            return VideoFile(self.config.video, self.config.loop, self.config.fps)
+        return SyntheticScene(self.config.width, self.config.height, self.shape, self.config.fps or DEFAULT_FPS)
 
 
 class SimFaceCamera(SimCamera):
     config_model = SimFaceCameraConfig
+    config: SimFaceCameraConfig
     shape: ClassVar[str] = "disc"
 
 
 class SimFacadeCamera(SimCamera):
     config_model = SimFacadeCameraConfig
     shape: ClassVar[str] = "box"
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
-    """Run ``callback`` on ``loop`` from the capture thread; a closed loop has nobody to tell."""
-    try:
-        loop.call_soon_threadsafe(callback)
-    except RuntimeError:
-        pass

@@ -12,7 +12,17 @@ import sys
 from collections.abc import Sequence
 
 from edge import __version__
-from edge.cli import bench_cmd, config_cmd, console_cmd, events_cmd, run_cmd, say_cmd, status_cmd
+from edge.cli import (
+    bench_cmd,
+    config_cmd,
+    console_cmd,
+    events_cmd,
+    faces_cmd,
+    falls_cmd,
+    run_cmd,
+    say_cmd,
+    status_cmd,
+)
 from edge.cli.common import CliError
 
 
@@ -24,8 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     events_cmd.add_parser(sub)
     status_cmd.add_parser(sub)
     bench_cmd.add_parser(sub)
+    falls_cmd.add_parser(sub)
     console_cmd.add_parser(sub)
     say_cmd.add_parser(sub)
+    faces_cmd.add_parser(sub)
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=lambda _args: print(f"community-edge {__version__}") or 0)
     return parser

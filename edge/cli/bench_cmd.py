@@ -37,6 +37,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     broadcast.add_argument("--runs", type=int, default=10)
     broadcast.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     broadcast.set_defaults(handler=bench_broadcast)
+    faces = inner.add_parser("faces", help="face recognition on one 640x480 frame: detect, encode, match, end to end")
+    faces.add_argument("--gallery", type=int, default=50_000, help="templates in the gallery (default 50000)")
+    faces.add_argument("--frames", type=int, default=60, help="frames timed per stage (default 60)")
+    faces.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
+    faces.set_defaults(handler=bench_faces)
+    falls = inner.add_parser("falls", help="thrown-object detection on generated façade footage: recall, false alarms")
+    falls.add_argument("--throws", type=int, default=60, help="throw scenes, 5 s each (default 60)")
+    falls.add_argument("--distractor-seconds", type=float, default=30.0, help="per distractor scene (default 30)")
+    falls.add_argument("--size", default="1280x720", help="frame size WxH (default 1280x720)")
+    falls.add_argument("--seed", type=int, default=1)
+    falls.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
+    falls.set_defaults(handler=bench_falls)
 
 
 def bench_store(args: argparse.Namespace) -> int:
@@ -75,4 +87,34 @@ def bench_broadcast(args: argparse.Namespace) -> int:
         raise CliError("--runs must be at least 1")
     setup_logging("warning", "json", sys.stderr)
     print(json.dumps(broadcast.run(args.runs)))
+    return 0
+
+
+def bench_faces(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from edge.bench import faces
+
+    if args.gallery < 1 or args.frames < 1:
+        raise CliError("--gallery and --frames must be at least 1")
+    setup_logging("warning", "json", sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="edge-bench-faces-") as scratch:
+        print(json.dumps(faces.run(args.gallery, args.frames, Path(scratch))))
+    return 0
+
+
+def bench_falls(args: argparse.Namespace) -> int:
+    from edge.bench import falls
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise CliError(f"--size must be WIDTHxHEIGHT, not {args.size!r}") from None
+    if args.throws < 0 or args.distractor_seconds <= 0 or min(width, height) < 64:
+        raise CliError("--throws must be 0 or more, --distractor-seconds positive, --size at least 64x64")
+    try:
+        result = falls.run(args.throws, args.distractor_seconds, (width, height), args.seed)
+    except falls.BenchUnavailable as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(result))
     return 0

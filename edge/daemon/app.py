@@ -37,6 +37,7 @@ from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
 from edge.uplink.service import Uplink
+from edge.vision.faces.service import FaceService
 from edge.waiting import cancel_and_wait, keep_going
 
 log = structlog.get_logger(__name__)
@@ -83,6 +84,10 @@ class Daemon:
             record=self.recorder.record, bus=self.bus, writer=self.writer, clock=self.clock,
         )
         self.box_commands["broadcast"] = self.broadcasts.manager.command
+        self.faces = FaceService(
+            config.faces, config.access, cameras=self.drivers, timezone=config.site.timezone,
+            writer=self.writer, media=self.media, record=self.recorder.record, commands=self.commands, clock=self.clock,
+        )
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()
@@ -166,6 +171,7 @@ class Daemon:
             if self.downlink is not None:
                 tasks.append(group.create_task(keep_going("downlink", self.downlink.run), name="downlink"))
             tasks.append(group.create_task(keep_going("broadcasts", self.broadcasts.run), name="broadcasts"))
+            tasks.append(group.create_task(keep_going("faces", self.faces.run), name="faces"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )
@@ -214,6 +220,7 @@ class Daemon:
             "counts": self.health.counts(),
             "uplink": self.uplink.status() if self.uplink is not None else None,
             "downlink": self.downlink.status() if self.downlink is not None else None,
+            "faces": self.faces.status() if self.faces.cameras else None,
         }
 
     def _print_banner(self) -> None:

@@ -88,7 +88,7 @@ def test_subject_names_exactly_one_key() -> None:
 
 def test_unknown_key_is_refused() -> None:
     (found,) = problems(grant('window = [{ start = "07:00", end = "08:00" }]'))
-    assert found == "line 7: access.grants[0].window: Unexpected keyword argument"
+    assert found == "line 7: access.grants[0].window: unknown key"
 
 
 def test_empty_gates_and_missing_id_are_refused() -> None:
