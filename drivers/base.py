@@ -88,8 +88,9 @@ class DriverConfig(BaseModel):
     location: str = Field("", title="Where it is", description="e.g. 'Building 3, unit 2'.")
     enabled: bool = Field(True, title="Enabled")
 
-    def references(self) -> dict[str, str]:
-        """Other devices this one needs, as {device id: required kind} (e.g. the bus it is wired to)."""
+    def references(self) -> dict[str, str | tuple[str, ...]]:
+        """Other devices this one needs, as {device id: required kind, or the kinds that will do}
+        (e.g. the bus it is wired to; any gate for a face camera)."""
         return {}
 
     def check_reference(self, target: DriverConfig) -> list[str]:

@@ -179,6 +179,15 @@ cmd_demo() {
         say "building the demo gate camera's video from tests/data/faces"
         "$VPY" scripts/make_demo_video.py var/demo/gate-north.avi
     fi
+    if [[ ! -f var/demo/.residents-enrolled ]]; then
+        # four of the five people in the photos are residents; Alex Lacamoire stays a stranger
+        say "enrolling the demo residents from tests/data/faces/train"
+        rm -rf var/demo/residents && mkdir -p var/demo/residents
+        cp -r tests/data/faces/train/{obama,biden,kit_harington,rose_leslie} var/demo/residents/
+        "$VENV/bin/edge" faces import var/demo/residents --category resident --config config/demo.toml
+        rm -rf var/demo/residents
+        touch var/demo/.residents-enrolled
+    fi
     say "starting the daemon: edge run --config config/demo.toml (Ctrl-C stops it)"
     exec "$VENV/bin/edge" run --config config/demo.toml
 }

@@ -124,11 +124,13 @@ class EdgeConfig(Section):
         by_id = {device.id: device for device in self.devices}
         problems: list[tuple[tuple[str | int, ...], str]] = []
         for index, device in enumerate(self.devices):
-            for target_id, kind in device.references().items():
+            for target_id, wanted in device.references().items():
+                kinds = (wanted,) if isinstance(wanted, str) else wanted
+                kind = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
                 target = by_id.get(target_id)
                 if target is None:
                     problems.append((("devices", index), f"needs {kind} {target_id!r}, which is not configured"))
-                elif target.kind != kind:
+                elif target.kind not in kinds:
                     problems.append((("devices", index), f"{target_id!r} is a {target.kind}, not a {kind}"))
                 elif not target.enabled and device.enabled:
                     problems.append((("devices", index), f"needs {target_id!r}, which is disabled"))

@@ -57,7 +57,10 @@ class FaceService:
         writer: StoreWriter, media: MediaStore, record: Record, commands: CommandRouter, clock: Clock,
     ) -> None:
         self.config = config
-        self.cameras = {cid: cam for cid, cam in cameras.items() if getattr(cam.config, "gate", None)}
+        self.cameras = {
+            cid: cam for cid, cam in cameras.items()
+            if hasattr(cam, "next_frame") and getattr(cam.config, "gate", None)
+        }
         self.keeper = GalleryKeeper(writer.path, access, timezone)
         self.workers = FaceWorkers(config.detect_settings(), config.workers, config.models_dir)
         self._writer, self._media, self._record, self._commands, self._clock = writer, media, record, commands, clock
@@ -99,10 +102,9 @@ class FaceService:
         )
         self.pipelines[camera_id] = pipeline
         while True:
-            frame = await camera.next_frame(timeout=1.0)
+            frame = await camera.next_frame(timeout=1.0, newest=True)  # older buffered frames add nothing
             if frame is None:
                 continue
-            frame = _newest(camera, frame)
             for decision in await pipeline.process(frame):
                 await self._act(camera_id, gate, decision, frame)
 
@@ -158,10 +160,3 @@ class FaceService:
             await asyncio.sleep(self.config.refresh_s)
             since_purge += self.config.refresh_s
 
-
-def _newest(camera: Any, frame: Any) -> Any:
-    """The newest frame already buffered (the older ones add nothing now)."""
-    buffer = getattr(camera, "_buffer", None)
-    while buffer is not None and (newer := buffer.pop()) is not None:
-        frame = newer
-    return frame
