@@ -29,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     enroll.add_argument("--name", required=True)
     enroll.add_argument("--category", help="resident, tenant, staff, ... (grants may name it)")
     enroll.add_argument("--replace", action="store_true", help="drop the person's earlier templates")
+    enroll.add_argument("--force", action="store_true", help="enroll even a face already enrolled as someone else")
     enroll.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     folder = _action(inner, "import", "enroll a folder holding one folder of photos per person", faces_import)
     folder.add_argument("dir", type=Path, metavar="DIR")
@@ -58,13 +59,15 @@ def _action(inner: argparse._SubParsersAction, name: str, help_: str, handler) -
 
 
 async def faces_enroll(args: argparse.Namespace) -> int:
-    from edge.vision.faces.enroll import encode_person, store_person
+    from edge.vision.faces.enroll import encode_person, refuse_lookalikes, store_person
 
     for image in args.images:
         if not image.is_file():
             raise CliError(f"no such image: {image}")
     async with open_context(args) as ctx:
         photos = encode_person(ctx.still_engine(), args.person_id, args.images)
+        if not args.force:
+            refuse_lookalikes(photos, await ctx.gallery(), ctx.faces.threshold)
         for path, reason in photos.rejected:
             print(f"rejected {path}: {reason}", file=sys.stderr)
         if not photos.accepted:
@@ -75,14 +78,16 @@ async def faces_enroll(args: argparse.Namespace) -> int:
 
 
 async def faces_import(args: argparse.Namespace) -> int:
-    from edge.vision.faces.enroll import import_folder, store_person
+    from edge.vision.faces.enroll import import_folder, refuse_lookalikes, store_person
 
     if not args.dir.is_dir():
         raise CliError(f"no such folder: {args.dir}")
     async with open_context(args) as ctx:
         people = import_folder(ctx.still_engine(), args.dir, _progress)
+        gallery = await ctx.gallery()
         enrolled = templates = 0
         for person in people:
+            refuse_lookalikes(person, gallery, ctx.faces.threshold)
             if person.accepted:
                 ids = await store_person(ctx.writer, person, name=person.person_id, category=args.category)
                 enrolled, templates = enrolled + 1, templates + len(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -85,3 +86,25 @@ def test_remove_tombstones_a_persons_templates(tmp_path, capsys) -> None:
     assert rows(db, "SELECT deleted, embedding FROM face_templates") == [(1, None), (1, None)]
     assert rows(db, "SELECT deleted FROM residents") == [(1,)]
     assert main(["faces", "remove", "--db", str(db), "--person-id", "biden"]) == 1
+
+
+def test_calibrate_reports_both_distributions(tmp_path, capsys) -> None:
+    assert main(["faces", "calibrate", "--db", str(tmp_path / "e.db"), "--json", str(FACES / "train")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["people"], report["photos"]) == (5, 9)
+    genuine, impostor = report["genuine"], report["impostor"]
+    assert (genuine["pairs"], impostor["pairs"]) == (4, 32)
+    assert genuine["max"] < 0.5 < impostor["min"]  # the default threshold sits in the gap
+    at_default = next(row for row in report["by_threshold"] if row["threshold"] == 0.5)
+    assert at_default == {"threshold": 0.5, "false_reject": 0.0, "false_accept": 0.0}
+    assert sum(genuine["histogram"].values()) == 4
+
+
+def test_a_face_already_enrolled_as_someone_else_is_refused_unless_forced(tmp_path, capsys) -> None:
+    db = tmp_path / "e.db"
+    assert enroll(db, "obama", FACES / "train" / "obama" / "obama.jpg") == 0
+    assert enroll(db, "barack", FACES / "train" / "obama" / "obama2.jpg") == 1
+    assert "obama2.jpg: already enrolled as obama (distance 0." in capsys.readouterr().err
+    assert enroll(db, "barack", FACES / "train" / "obama" / "obama2.jpg", extra=("--force",)) == 0
+    assert enroll(db, "obama", FACES / "test" / "obama1.jpg") == 1  # now two ids hold this face
+    assert "already enrolled as another person" in capsys.readouterr().err

@@ -43,12 +43,14 @@ kind = "sim.gate"
 id = "gate-1"
 walk_through = false
 [[devices]]
-kind = "sim.face_camera"
 id = "cam-1"
-video = "{video}"
 fps = 20
 gate = "gate-1"
 """
+CAMERAS = {  # the simulator, and the real camera driver reading the same video as its stream
+    "sim.face_camera": 'kind = "sim.face_camera"\nvideo = "{video}"\n',
+    "camera.face": 'kind = "camera.face"\nurl = "{video}"\n',
+}
 
 
 def events(daemon: Daemon, *types: str) -> list:
@@ -62,14 +64,15 @@ def enroll(db: Path, person: str) -> None:
                  "--category", "resident", *photos]) == 0
 
 
-async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, still_engine) -> None:
+@pytest.mark.parametrize("camera", CAMERAS)
+async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, still_engine, camera) -> None:
     video = tmp_path / "gate.avi"
     await asyncio.to_thread(make_gate_video, still_engine,
                             [FACES / "test" / "obama1.jpg", FACES / "test" / "kit_with_rose.jpg"], video)
     data = tmp_path / "var"
     data.mkdir()
     await asyncio.to_thread(enroll, data / "events.db", "obama")
-    daemon = Daemon(parse_config(SITE.format(data=data, video=video)), clock_sync=ClockSync(fixed=False),
+    daemon = Daemon(parse_config((SITE + CAMERAS[camera]).format(data=data, video=video)), clock_sync=ClockSync(fixed=False),
                     out=io.StringIO())
     stop = asyncio.Event()
     async with asyncio.TaskGroup() as group:
@@ -93,6 +96,10 @@ async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, st
     opened = [e for e in events(daemon, "command.result") if e.data["source"] == "face"]
     assert opened and all(e.device_id == "gate-1" and e.data["ok"] for e in opened)
     assert any(e.data.get("state") == "open" for e in events(daemon, "gate.relay"))
+
+    changes = [e.data for e in events(daemon, "faces.gallery_changed")]
+    assert changes[0] == {"added": 2, "removed": 0, "templates": 2, "people": 1}  # obama, at start
+    assert changes[-1] == {"added": 2, "removed": 0, "templates": 4, "people": 2}  # rose, enrolled live
 
     stranger = events(daemon, "face.stranger")[0]
     assert stranger.priority == 2 and stranger.data["person_id"] is None

@@ -87,6 +87,30 @@ def _refuse_outliers(result: PersonPhotos) -> None:
     result.accepted = keep
 
 
+def refuse_lookalikes(photos: PersonPhotos, gallery, threshold: float) -> None:
+    """Refuse photos whose face already belongs to someone else in the gallery.
+
+    The same face under two ids would make every later match ambiguous (the
+    margin rule finds two people equally near), so that person would never be
+    let in: better to say so now, to the technician holding the photo.
+    """
+    if not photos.accepted or not len(gallery):
+        return
+    matches = gallery.match(np.stack([e.vector for e in photos.accepted]))
+    keep = []
+    for encoded, match in zip(photos.accepted, matches, strict=True):
+        if match.person_id != photos.person_id:  # the nearest template is someone else's
+            other, distance = match.person_id, match.distance or 0.0
+        else:  # the nearest is this person's own; is someone else close behind?
+            other, distance = "another person", match.second_distance
+        if distance <= threshold:
+            photos.rejected.append((encoded.path, f"already enrolled as {other} (distance {distance:.2f});"
+                                    " enroll under that id, or remove them first (--force to enroll anyway)"))
+        else:
+            keep.append(encoded)
+    photos.accepted = keep
+
+
 async def store_person(
     writer: StoreWriter, photos: PersonPhotos, *, name: str, category: str | None, replace: bool = False,
 ) -> list[str]:

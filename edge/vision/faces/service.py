@@ -12,7 +12,8 @@ newer frame exists) and runs the :class:`FacePipeline`. A decision becomes:
   face, erased after ``snapshot_retention_days``.
 
 Events carry distances and ids, never templates. Beside the cameras run the
-upkeep jobs of :mod:`.upkeep`. The workers' start-up failure (no models, no
+upkeep jobs of :mod:`.upkeep`; a change to the gallery (district sync, ``edge
+faces enroll`` / ``remove``) is a ``faces.gallery_changed`` event with counts. The workers' start-up failure (no models, no
 dlib) is reported once and the cameras keep streaming without recognition.
 """
 
@@ -42,7 +43,7 @@ from edge.vision.faces.upkeep import (
     purge_snapshots,
     retention_cutoff,
 )
-from edge.vision.faces.workers import FaceWorkers
+from edge.vision.faces.workers import FaceWorkers, WorkerLost
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +78,7 @@ class FaceService:
             log.error("faces.unavailable", error=self.error)
             return
         try:
-            await self.keeper.refresh()
+            await self._refresh()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._upkeep(), name="faces:upkeep")
                 for camera_id, camera in self.cameras.items():
@@ -88,6 +89,7 @@ class FaceService:
     def status(self) -> dict[str, Any]:
         return {
             "error": self.error,
+            "worker_restarts": self.workers.restarts,
             "templates": len(self.keeper.gallery),
             "people": self.keeper.gallery.persons(),
             "cameras": {cid: vars(p.stats) for cid, p in self.pipelines.items()},
@@ -105,7 +107,12 @@ class FaceService:
             frame = await camera.next_frame(timeout=1.0, newest=True)  # older buffered frames add nothing
             if frame is None:
                 continue
-            for decision in await pipeline.process(frame):
+            try:
+                decisions = await pipeline.process(frame)
+            except WorkerLost as exc:
+                log.error("faces.worker_lost", camera=camera_id, error=str(exc), restarts=self.workers.restarts)
+                continue
+            for decision in decisions:
                 await self._act(camera_id, gate, decision, frame)
 
     def _decide(self, person_id: str, gate: str, at: Any) -> Any:
@@ -143,11 +150,20 @@ class FaceService:
         assert ok, "OpenCV encodes any non-empty BGR image"
         return self._media.put_bytes(np.asarray(jpeg).tobytes(), kind=SNAPSHOT_KIND, content_type="image/jpeg")
 
+    async def _refresh(self) -> None:
+        """Follow the store's templates and grants; a changed gallery is an event (counts, no faces)."""
+        added, removed = await self.keeper.refresh()
+        if added or removed:
+            gallery = self.keeper.gallery
+            await self._record("faces.gallery_changed", 3, {
+                "added": added, "removed": removed, "templates": len(gallery), "people": gallery.persons(),
+            })
+
     async def _upkeep(self) -> None:
         since_purge = PURGE_EVERY_S
         while True:
             try:
-                await self.keeper.refresh()
+                await self._refresh()
                 await embed_pending(self.keeper, self.workers, self._writer, self.config.keep_source_photos)
                 if since_purge >= PURGE_EVERY_S:
                     cutoff = retention_cutoff(self._clock.now(), self.config.snapshot_retention_days)

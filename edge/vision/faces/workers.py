@@ -17,6 +17,7 @@ import asyncio
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +29,10 @@ from edge.vision.faces.models import load_models
 
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _engine: FaceEngine | None = None  # one per worker process
+
+
+class WorkerLost(RuntimeError):
+    """A worker process died mid-job (killed, out of memory, a crash in dlib); the pool was replaced."""
 
 
 class PhotoError(ValueError):
@@ -46,9 +51,14 @@ class FaceWorkers:
     def __init__(self, settings: DetectSettings, workers: int = 1, models_dir: Path | None = None) -> None:
         self._settings, self._workers, self._models_dir = settings, workers, models_dir
         self._pool: ProcessPoolExecutor | None = None
+        self._replacing = asyncio.Lock()
+        self.restarts = 0
 
     async def start(self) -> None:
-        """Start the workers and wait until each has loaded the models (FaceModelsError if one cannot)."""
+        """Start the workers and wait until each has loaded the models (FaceModelsError if one cannot).
+
+        A worker that dies later (see :class:`WorkerLost`) is replaced by the job that notices.
+        """
         context = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(
             self._workers, mp_context=context, initializer=_load_engine, initargs=(self._settings, self._models_dir),
@@ -63,13 +73,29 @@ class FaceWorkers:
     async def analyze(
         self, image: np.ndarray, *, detail: np.ndarray | None = None, roi: Roi | None = None, skip: tuple[Box, ...] = (),
     ) -> list[FaceFound]:
-        assert self._pool is not None, "start() first"
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _analyze, image, detail, roi, skip)
+        return await self._submit(_analyze, image, detail, roi, skip)
 
     async def encode_photo(self, data: bytes) -> FaceFound:
-        assert self._pool is not None, "start() first"
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _encode_photo, data)
+        return await self._submit(_encode_photo, data)
+
+    async def _submit(self, function, *args):
+        pool = self._pool
+        assert pool is not None, "start() first"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        except BrokenProcessPool:
+            await self._replace(pool)
+            raise WorkerLost("a face worker process died; the workers were restarted") from None
+
+    async def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Start fresh workers in place of a broken pool, once however many jobs saw it break."""
+        async with self._replacing:
+            if self._pool is not broken:
+                return  # another job already replaced it
+            self._pool = None
+            await asyncio.to_thread(broken.shutdown, wait=True, cancel_futures=True)
+            self.restarts += 1
+            await self.start()
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None

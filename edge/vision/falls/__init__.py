@@ -1,0 +1,1 @@
+"""Thrown-object detection (高空抛物): calibration, motion, tracking, trajectory, floors, evidence."""

@@ -1,0 +1,174 @@
+"""Is a track something falling under gravity, and where was it released?
+
+Heights are measured in floors through the calibration (its continuous
+*level*), so perspective does not bend the parabola and the gravity band
+follows from the calibration and the storey height. A track passes when:
+
+* it has enough points over enough time;
+* its height fits ``z(t) = z0 + v0 t - a t^2 / 2`` with ``a`` inside the band
+  (a fraction of g, allowing for air drag and calibration error), with a small
+  residual, and the quadratic clearly beats a straight line (F-test);
+* it descends monotonically after the apex;
+* its horizontal motion is roughly linear and not faster than a throw;
+* it fell at least ``min_fall_floors``.
+
+The release point is the apex of a fit of the track's first
+``release_window_s`` with gravity known (air drag bends longer falls): the
+observed apex when it lies within the track, else extrapolated backwards (the
+throw started unseen), within ``max_extrapolation_s``; beyond that, the first
+observed point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.vision.falls.calibration import FloorCalibration
+
+G = 9.81
+
+
+@dataclass(frozen=True)
+class TrajectoryConfig:
+    storey_m: float = 3.0
+    min_points: int = 6
+    min_duration_s: float = 0.3
+    accel_band_g: tuple[float, float] = (0.3, 1.7)
+    max_residual_floors: float = 0.12
+    min_f_statistic: float = 12.0
+    max_vx_floors_s: float = 4.0
+    max_x_residual_floors: float = 0.25
+    min_fall_floors: float = 1.5
+    max_extrapolation_s: float = 0.8
+    release_window_s: float = 0.8  # the release is fitted on this much of the track's start
+    rise_tolerance_floors: float = 0.1
+
+
+@dataclass(frozen=True)
+class Release:
+    t: float  # seconds after the first point (negative: before it)
+    x: float
+    level: float
+    observed: bool  # the apex lies within the observed span
+
+
+@dataclass(frozen=True)
+class TrajectoryVerdict:
+    accepted: bool
+    reason: str
+    accel_ms2: float = 0.0
+    residual_floors: float = 0.0
+    fall_floors: float = 0.0
+    points: int = 0
+    release: Release | None = None
+    confidence: float = 0.0
+
+
+def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float,
+             config: TrajectoryConfig | None = None) -> TrajectoryVerdict:
+    """Judge a track of (frame, x, y) points in calibration pixels, observed at ``fps``."""
+    c = config or TrajectoryConfig()
+    n = len(track)
+    if n < c.min_points:
+        return TrajectoryVerdict(False, "too_few_points", points=n)
+    frames = np.array([p[0] for p in track], float)
+    t = (frames - frames[0]) / fps
+    if t[-1] < c.min_duration_s:
+        return TrajectoryVerdict(False, "too_short", points=n)
+    xs = np.array([p[1] for p in track])
+    z = np.array([calibration.level(p[1], p[2]) for p in track])
+    quad = np.polyfit(t, z, 2)
+    sse_q = _sse(np.polyval(quad, t), z)
+    sse_l = _sse(np.polyval(np.polyfit(t, z, 1), t), z)
+    accel = -2.0 * quad[0] * c.storey_m
+    residual = math.sqrt(sse_q / n)
+    fall = float(z.max() - z[-1])
+    verdict = {"accel_ms2": accel, "residual_floors": residual, "fall_floors": fall, "points": n}
+    f_stat = (sse_l - sse_q) / max(sse_q / max(n - 3, 1), 1e-9)
+    reason = _shape_problem(t, xs, z, quad, residual, f_stat, accel, calibration, c)
+    if reason is None and fall < c.min_fall_floors:
+        reason = "fall_too_small"
+    if reason is not None:
+        return TrajectoryVerdict(False, reason, **verdict)
+    release = _release(t, xs, z, c)
+    confidence = _confidence(accel, residual, n, fall, release, c)
+    return TrajectoryVerdict(True, "ok", release=release, confidence=confidence, **verdict)
+
+
+def _sse(fitted: np.ndarray, observed: np.ndarray) -> float:
+    return float(((fitted - observed) ** 2).sum())
+
+
+def _shape_problem(t: np.ndarray, xs: np.ndarray, z: np.ndarray, quad: np.ndarray, residual: float,
+                   f_stat: float, accel: float, calibration: FloorCalibration,
+                   c: TrajectoryConfig) -> str | None:
+    lo, hi = c.accel_band_g
+    if accel <= 0:
+        return "not_accelerating_down"
+    if not lo * G <= accel <= hi * G:
+        return "acceleration_out_of_band"
+    if residual > c.max_residual_floors:
+        return "residual_too_large"
+    if f_stat < c.min_f_statistic:
+        return "not_clearly_quadratic"
+    if not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
+        return "not_monotone"
+    floor_px = _floor_px(calibration, xs, z)
+    vx, x0 = np.polyfit(t, xs, 1)
+    x_residual = math.sqrt(_sse(vx * t + x0, xs) / len(t)) / floor_px
+    if x_residual > c.max_x_residual_floors:
+        return "horizontal_not_linear"
+    if abs(vx) / floor_px > c.max_vx_floors_s:
+        return "horizontal_too_fast"
+    return None
+
+
+def _floor_px(calibration: FloorCalibration, xs: np.ndarray, z: np.ndarray) -> float:
+    """Median pixels per floor along the track."""
+    x = float(np.median(xs))
+    level = float(np.median(z))
+    return calibration.floor_height_px(x, calibration.y_at_level(x, level))
+
+
+def _descends_after_apex(t: np.ndarray, z: np.ndarray, quad: np.ndarray, tolerance: float) -> bool:
+    apex = -quad[1] / (2 * quad[0])
+    after = z[t >= apex]
+    if after.size < 2:
+        return False
+    lowest = np.minimum.accumulate(after)
+    return bool(np.all(after - lowest <= tolerance))
+
+
+def _release(t: np.ndarray, xs: np.ndarray, z: np.ndarray, c: TrajectoryConfig) -> Release:
+    """The apex from the track's first second, fitted with gravity known (drag matters later)."""
+    early = t <= t[0] + c.release_window_s
+    if early.sum() < 4:
+        early = np.arange(len(t)) < 4
+    g = G / c.storey_m
+    te, ze = t[early], z[early]
+    v0, z0 = np.polyfit(te, ze + 0.5 * g * te**2, 1)
+    apex = float(v0 / g)
+    vx, x0 = np.polyfit(te, xs[early], 1)
+
+    def at(moment: float, observed: bool) -> Release:
+        return Release(moment, float(x0 + vx * moment), float(z0 + v0 * moment - 0.5 * g * moment**2), observed)
+
+    if apex >= t[0]:
+        return at(apex, True)
+    if apex >= -c.max_extrapolation_s:
+        return at(apex, False)
+    return at(0.0, False)
+
+
+def _confidence(accel: float, residual: float, n: int, fall: float, release: Release,
+                c: TrajectoryConfig) -> float:
+    """0..1: how physical the fit is, how much was seen, how sure the release point is."""
+    physics = math.exp(-(((accel / G) - 0.9) / 0.5) ** 2)
+    fit = math.exp(-((residual / c.max_residual_floors) ** 2))
+    seen = min(1.0, n / 20) * min(1.0, fall / 3.0)
+    origin = 1.0 if release.observed else max(0.5, 1.0 + release.t / (2 * c.max_extrapolation_s))
+    score = (0.3 * physics + 0.3 * fit + 0.4 * seen) * origin
+    return round(min(1.0, max(0.0, score)), 3)
