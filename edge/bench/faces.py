@@ -42,8 +42,8 @@ PHOTO = FACES / "test" / "obama1.jpg"
 ENROLL = FACES / "train" / "obama"
 
 
-def run(gallery_size: int, frames: int, scratch: Path) -> dict[str, Any]:
-    config = FacesConfig()
+def run(gallery_size: int, frames: int, scratch: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = FacesConfig(**(overrides or {}))
     engine = FaceEngine(load_models(), config.detect_settings())
     frame = _frame(engine, scratch)
     gallery = _gallery(engine, gallery_size)
@@ -57,6 +57,7 @@ def run(gallery_size: int, frames: int, scratch: Path) -> dict[str, Any]:
         "gallery": len(gallery),
         "frames": frames,
         "detect_width": config.detect_width,
+        "upsample": config.upsample,
         "dlib_blas": bool(dlib.DLIB_USE_BLAS),
         "detect_ms_p50": _pct(detect, 50),
         "detect_ms_p95": _pct(detect, 95),

@@ -40,6 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     faces = inner.add_parser("faces", help="face recognition on one 640x480 frame: detect, encode, match, end to end")
     faces.add_argument("--gallery", type=int, default=50_000, help="templates in the gallery (default 50000)")
     faces.add_argument("--frames", type=int, default=60, help="frames timed per stage (default 60)")
+    faces.add_argument("--detect-width", type=int, help="override [faces] detect_width (default 640)")
+    faces.add_argument("--upsample", type=int, choices=(0, 1), help="override [faces] upsample (default 0)")
     faces.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     faces.set_defaults(handler=bench_faces)
     falls = inner.add_parser("falls", help="thrown-object detection on generated façade footage: recall, false alarms")
@@ -99,7 +101,8 @@ def bench_faces(args: argparse.Namespace) -> int:
         raise CliError("--gallery and --frames must be at least 1")
     setup_logging("warning", "json", sys.stderr)
     with tempfile.TemporaryDirectory(prefix="edge-bench-faces-") as scratch:
-        print(json.dumps(faces.run(args.gallery, args.frames, Path(scratch))))
+        overrides = {k: v for k, v in (("detect_width", args.detect_width), ("upsample", args.upsample)) if v is not None}
+        print(json.dumps(faces.run(args.gallery, args.frames, Path(scratch), overrides)))
     return 0
 
 

@@ -66,6 +66,9 @@ def render(status: dict[str, Any]) -> str:
         stats = uplink["stats"]
         lines.append(f"uplink ({', '.join(uplink['transports'])}): {state}; sent {stats['sent']},"
                      f" rejected {stats['rejected']}, dropped {stats['dropped']}")
+    faces = status.get("faces")
+    if faces:
+        lines.append(_faces_line(faces))
     for device in status["devices"]:
         reason = f"  ({device['reason']})" if device["reason"] else ""
         seen = device["last_seen"] or "never"
@@ -74,3 +77,13 @@ def render(status: dict[str, Any]) -> str:
             f" {device['state']:<9} since {device['since']}  seen {seen}{reason}"
         )
     return "\n".join(lines)
+
+
+def _faces_line(faces: dict[str, Any]) -> str:
+    if faces.get("error"):
+        return f"faces: UNAVAILABLE: {faces['error']}"
+    cameras = "; ".join(
+        f"{camera_id} {c['frames']} frames, {c['analysed']} analysed, {c['encoded']} faces encoded"
+        for camera_id, c in faces["cameras"].items()
+    )
+    return f"faces: {faces['templates']} templates of {faces['people']} people" + (f"; {cameras}" if cameras else "")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from edge.cli import main
+from edge.cli.status_cmd import render
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.store import EventReader
@@ -84,8 +85,10 @@ async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, st
         await wait_until(lambda: any(e.data["person_id"] == "rose_leslie" for e in events(daemon, "face.granted")),
                          timeout=60)
         status = daemon.status()["faces"]
+        shown = render(daemon.status())
         stop.set()
     assert status["templates"] == 4 and status["people"] == 2 and status["error"] is None
+    assert "faces: 4 templates of 2 people; cam-1 " in shown and status["cameras"]["cam-1"]["encoded"] > 0
 
     granted = events(daemon, "face.granted")
     obama = next(e for e in granted if e.data["person_id"] == "obama")
