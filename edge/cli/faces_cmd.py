@@ -42,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     watch.add_argument("--gate", help="the gate whose grants apply (default: the first face camera's gate)")
     watch.add_argument("--at", type=datetime.fromisoformat, help="wall time of the first frame (default: now)")
     watch.add_argument("--json", action="store_true", help="one JSON object per decision")
+    watch.add_argument("--stats", action="store_true", help="at the end, what the pipeline did, to stderr")
     remove = _action(inner, "remove", "erase a person's templates (and, with --resident, the resident)", faces_remove)
     remove.add_argument("--person-id", required=True)
     remove.add_argument("--resident", action="store_true", help="also remove the resident record")
@@ -136,24 +137,28 @@ def _identify_text(result: dict) -> str:
 
 async def faces_watch(args: argparse.Namespace) -> int:
     from edge.vision.faces.offline import MediaError, watch_video
+    from edge.vision.faces.pipeline import PipelineStats
 
     if not args.video.is_file():
         raise CliError(f"no such video: {args.video}")
     async with open_context(args) as ctx:
         gallery, access = await ctx.gallery(), await ctx.access(args.gate)
         analyzer = await ctx.start_workers()
-        start = args.at or datetime.now(UTC)
+        start, stats = args.at or datetime.now(UTC), PipelineStats()
         if start.tzinfo is None:
             start = start.replace(tzinfo=ctx.timezone)
         try:
             async for decision in watch_video(
-                args.video, analyzer, gallery, access, start=start, pipeline_options=ctx.pipeline_options(),
+                args.video, analyzer, gallery, access, start=start, pipeline_options=ctx.pipeline_options(), stats=stats,
             ):
                 line = {"frame": decision.frame, "person_id": decision.person_id,
                         "decision": decision.kind, "distance": decision.distance}
                 print(json.dumps(line) if args.json else _watch_text(decision), flush=True)
         except MediaError as exc:
             raise CliError(str(exc)) from None
+    if args.stats:
+        counts = {k: v for k, v in vars(stats).items() if k != "last_analyse_ms"}
+        print(json.dumps({"stats": counts}), file=sys.stderr)
     return 0
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from edge.vision.faces.engine import FaceEngine
 from edge.vision.faces.gallery import Gallery
-from edge.vision.faces.pipeline import AccessLike, FaceDecision, FacePipeline
+from edge.vision.faces.pipeline import AccessLike, FaceDecision, FacePipeline, PipelineStats
 from edge.vision.faces.verdict import MatchRules, judge
 from edge.vision.faces.workers import FaceAnalyzer
 
@@ -69,8 +69,9 @@ async def watch_video(
     *,
     start: datetime,
     pipeline_options: dict[str, Any] | None = None,
+    stats: PipelineStats | None = None,
 ) -> AsyncIterator[FaceDecision]:
-    """Every decision the pipeline makes over the video, in frame order."""
+    """Every decision the pipeline makes over the video, in frame order; ``stats`` is kept up to date."""
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
         raise MediaError(f"cannot open video {path}")
@@ -78,6 +79,8 @@ async def watch_video(
         fps = capture.get(cv2.CAP_PROP_FPS)
         period = 1.0 / fps if 0 < fps < 1000 else 0.1
         pipeline = FacePipeline(analyzer, lambda: gallery, access, **(pipeline_options or {}))
+        if stats is not None:
+            pipeline.stats = stats
         index = 0
         while True:
             ok, image = capture.read()
