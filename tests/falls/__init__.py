@@ -1,0 +1,1 @@
+"""Tests of the thrown-object detector (edge/vision/falls)."""

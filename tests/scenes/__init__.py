@@ -1,0 +1,1 @@
+"""Synthetic façade videos with ground truth, for the thrown-object detector tests and bench."""
