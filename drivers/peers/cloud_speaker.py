@@ -96,10 +96,11 @@ class FakeCloudSpeaker:
         if client is None:
             return
         try:
-            if graceful:
-                await client.publish(self.status_topic, b"offline", qos=1, retain=True)
-                await client.__aexit__(None, None, None)
-        except aiomqtt.MqttError:
+            if graceful:  # bounded: a broker that stopped answering must not hang the caller's teardown
+                async with asyncio.timeout(5):
+                    await client.publish(self.status_topic, b"offline", qos=1, retain=True)
+                    await client.__aexit__(None, None, None)
+        except (aiomqtt.MqttError, TimeoutError):
             pass
         finally:
             client._client._sock_close()

@@ -3,13 +3,16 @@
 Each frame is compared with a running-average background and with the two
 frames before it: a pixel holds a moving object when it differs from the
 background (so not the ghost an object leaves where it was) and has changed
-within the last two frames (so not a slow change the background lags behind). The threshold adapts: a global part from
-the measured noise of the differences (a high percentile, robust to
-compression), plus a per-pixel part proportional to the local gradient, so
-that sub-pixel camera jitter does not light up every window frame.
+within the last two frames (so not a slow change the background lags
+behind). The threshold adapts: a global part from the measured noise of the
+differences (a high percentile, robust to compression), plus a per-pixel part
+proportional to the local gradient, so that sub-pixel camera jitter does not
+light up every window frame.
 
-Global guards skip a frame rather than let it through: camera shake (phase
-correlation of a façade patch against the previous frame), too much changed
+Camera shake is measured by phase correlation of a façade patch against the
+previous frame: a moderate move is compensated (the history and background
+are shifted onto the new frame), a large one skips the frame and restarts.
+Other global guards skip a frame rather than let it through: too much changed
 area (lights, IR switch, an insect on the lens), too many blobs (rain, snow,
 night noise). After shake or a big change the history is re-initialised.
 Blobs are measured from contours, which is cheap on the sparse masks left.
@@ -35,7 +38,10 @@ class MotionConfig:
     max_blobs: int = 25
     max_blob_side: int = 16  # working pixels
     max_blob_area: int = 90
-    max_shift_px: float = 0.5  # working pixels between consecutive frames
+    max_shift_px: float = 0.5  # working pixels between consecutive frames before compensating
+    max_compensated_px: float = 3.0  # beyond this the frame is skipped and the history restarted
+    min_shift_response: float = 0.3  # phase-correlation peaks below this are noise, not shake
+    shake_edge_factor: float = 3.0  # while compensating, edges get this much more tolerance
     background_rate: float = 0.05  # running-average background: where an object is now, not was
     background_share: float = 0.8  # of the threshold, for differing from the background
     recent_share: float = 0.5  # of the threshold, for having changed in the last two frames
@@ -75,6 +81,8 @@ class MotionDetector:
         self._edge_map: np.ndarray | None = None
         self._background: np.ndarray | None = None
         self._frames = 0
+        self.last_shift: tuple[float, float] | None = None
+        self._shaken_at = -1000
 
     def reset(self) -> None:
         self._history.clear()
@@ -83,10 +91,14 @@ class MotionDetector:
 
     def detect(self, grey: np.ndarray) -> MotionResult:
         self._frames += 1
-        shaken = self._shift_exceeded(grey)
-        if shaken:
-            self._restart(grey)
-            return MotionResult([], "shake")
+        shift = self._shift(grey)
+        if shift is not None:
+            if np.hypot(*shift) > self.config.max_compensated_px:
+                self._restart(grey)
+                return MotionResult([], "shake")
+            self._compensate(shift)
+            self._shaken_at = self._frames
+        self.last_shift = shift
         if len(self._history) < 2 or self._background is None:
             self._history.append(grey)
             if self._background is None:
@@ -126,23 +138,40 @@ class MotionDetector:
         return min(max(c.noise_gain * p90, c.min_threshold), c.max_threshold)
 
     def _edges(self, grey: np.ndarray) -> np.ndarray:
-        if self._edge_map is None or self._frames % self.config.edge_every == 0:
+        shaking = self._frames - self._shaken_at < 5
+        if self._edge_map is None or self._frames % self.config.edge_every == 0 or shaking:
             gx = cv2.Sobel(grey, cv2.CV_16S, 1, 0, ksize=3)
             gy = cv2.Sobel(grey, cv2.CV_16S, 0, 1, ksize=3)
             magnitude = cv2.addWeighted(cv2.convertScaleAbs(gx), 0.5, cv2.convertScaleAbs(gy), 0.5, 0)
             # a sharp step S gives |Sobel| = 4S and magnitude ~2S; a shift of g pixels changes it by ~g*S
-            edge = cv2.convertScaleAbs(magnitude, alpha=self.config.edge_gain / 2.0)
+            gain = self.config.edge_gain * (self.config.shake_edge_factor if shaking else 1.0)
+            edge = cv2.convertScaleAbs(magnitude, alpha=gain / 2.0)
             self._edge_map = cv2.dilate(edge, np.ones((3, 3), np.uint8))
         return self._edge_map
 
-    def _shift_exceeded(self, grey: np.ndarray) -> bool:
+    def _shift(self, grey: np.ndarray) -> tuple[float, float] | None:
+        """The camera's move since the last frame, when it is beyond the tolerated jitter."""
         x, y, w, h = self._patch
         patch = np.float32(grey[y: y + h, x: x + w])
         previous, self._patch_prev = self._patch_prev, patch
         if previous is None:
-            return False
+            return None
         (dx, dy), response = cv2.phaseCorrelate(previous, patch, self._window)
-        return response > 0.05 and math.hypot(dx, dy) > self.config.max_shift_px
+        if response < self.config.min_shift_response or math.hypot(dx, dy) <= self.config.max_shift_px:
+            return None
+        return dx, dy
+
+    def _compensate(self, shift: tuple[float, float]) -> None:
+        """Move the previous frames and the background onto the current frame's position."""
+        matrix = np.float32([[1, 0, shift[0]], [0, 1, shift[1]]])
+
+        def move(image: np.ndarray) -> np.ndarray:
+            return cv2.warpAffine(image, matrix, (image.shape[1], image.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+
+        self._history = [move(frame) for frame in self._history]
+        if self._background is not None:
+            self._background = move(self._background)
+        self._edge_map = None
 
     def _blobs(self, moved: np.ndarray, diff: np.ndarray, threshold: float) -> MotionResult:
         joined = cv2.dilate(moved, self._join_kernel)  # one object's fragments become one contour

@@ -9,7 +9,9 @@ follows from the calibration and the storey height. A track passes when:
   (a fraction of g, allowing for air drag and calibration error), with a small
   residual, and the quadratic clearly beats a straight line (F-test);
 * it descends monotonically after the apex;
-* its horizontal motion is roughly linear and not faster than a throw;
+* it was seen in most frames of its span (a track hopping between leaves is not);
+* its horizontal motion is smooth (a low-order curve: perspective and drag bend
+  it a little, swaying does not fit) and not faster than a throw;
 * it fell at least ``min_fall_floors``.
 
 The release point is the apex of a fit of the track's first
@@ -36,6 +38,7 @@ class TrajectoryConfig:
     storey_m: float = 3.0
     min_points: int = 6
     min_duration_s: float = 0.3
+    min_density: float = 0.6  # share of the frames in its span a track was seen in
     accel_band_g: tuple[float, float] = (0.3, 1.7)
     max_residual_floors: float = 0.12
     min_f_statistic: float = 12.0
@@ -78,6 +81,8 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
     t = (frames - frames[0]) / fps
     if t[-1] < c.min_duration_s:
         return TrajectoryVerdict(False, "too_short", points=n)
+    if n < c.min_density * (frames[-1] - frames[0] + 1):
+        return TrajectoryVerdict(False, "too_sparse", points=n)
     xs = np.array([p[1] for p in track])
     z = np.array([calibration.level(p[1], p[2]) for p in track])
     quad = np.polyfit(t, z, 2)
@@ -117,8 +122,9 @@ def _shape_problem(t: np.ndarray, xs: np.ndarray, z: np.ndarray, quad: np.ndarra
     if not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
         return "not_monotone"
     floor_px = _floor_px(calibration, xs, z)
-    vx, x0 = np.polyfit(t, xs, 1)
-    x_residual = math.sqrt(_sse(vx * t + x0, xs) / len(t)) / floor_px
+    vx = np.polyfit(t, xs, 1)[0]
+    # perspective (the façade narrows upwards) and drag bend x(t) smoothly; swaying does not fit
+    x_residual = math.sqrt(_sse(np.polyval(np.polyfit(t, xs, 2), t), xs) / len(t)) / floor_px
     if x_residual > c.max_x_residual_floors:
         return "horizontal_not_linear"
     if abs(vx) / floor_px > c.max_vx_floors_s:
