@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from drivers.base import DriverConfig
+from drivers.camera.facade import FacadeCameraSettings
 from drivers.camera.face import FaceCameraSettings
 from drivers.camera.urls import has_password, user_of
 from drivers.speaker.credentials import ENV_NAME
@@ -75,5 +76,5 @@ class FaceCameraConfig(FaceCameraSettings, CameraConfig):
     kind: Literal["camera.face"] = "camera.face"
 
 
-class FacadeCameraConfig(CameraConfig):
+class FacadeCameraConfig(FacadeCameraSettings, CameraConfig):
     kind: Literal["camera.facade"] = "camera.facade"

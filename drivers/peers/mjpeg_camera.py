@@ -24,6 +24,7 @@ import subprocess
 from pathlib import Path
 
 FFMPEG = "/usr/bin/ffmpeg"
+_ESTABLISHED = "01"
 _LISTEN = "0A"  # TCP state in /proc/net/tcp
 
 
@@ -34,12 +35,14 @@ def free_port() -> int:
 
 
 def listening(port: int) -> bool:
-    """Whether something listens on 127.0.0.1:``port`` (without connecting to it)."""
+    """Whether something serves 127.0.0.1:``port`` (without connecting to it): it listens, or it
+    already took its one client (ffmpeg's ``-listen 1`` stops listening once a client connects, and
+    a camera driver reconnecting in a loop can get there between two looks)."""
     with open("/proc/net/tcp", encoding="ascii") as table:
         for row in table.readlines()[1:]:
             fields = row.split()
             address, state = fields[1], fields[3]
-            if state == _LISTEN and int(address.rpartition(":")[2], 16) == port:
+            if state in (_LISTEN, _ESTABLISHED) and int(address.rpartition(":")[2], 16) == port:
                 return True
     return False
 

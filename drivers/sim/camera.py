@@ -40,6 +40,7 @@ from pydantic import Field
 
 from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Probe
 from drivers.camera.capture import FrameCapture
+from drivers.camera.facade import FacadeCameraSettings
 from drivers.camera.face import FaceCameraSettings
 from drivers.camera.frame import Frame
 from drivers.camera.sources import FrameSource, VideoFile
@@ -74,7 +75,7 @@ class SimFaceCameraConfig(FaceCameraSettings, SimCameraConfig):
     kind: Literal["sim.face_camera"] = "sim.face_camera"
 
 
-class SimFacadeCameraConfig(SimCameraConfig):
+class SimFacadeCameraConfig(FacadeCameraSettings, SimCameraConfig):
     kind: Literal["sim.facade_camera"] = "sim.facade_camera"
 
 
