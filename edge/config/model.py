@@ -18,6 +18,7 @@ from edge.access.config import AccessConfig
 from edge.broadcast.config import BroadcastConfig
 from edge.uplink.config import UplinkConfig
 from edge.vision.faces.config import FacesConfig
+from edge.vision.falls.config import FallsConfig
 
 
 class Section(BaseModel):
@@ -97,6 +98,9 @@ class EdgeConfig(Section):
     access: AccessConfig = Field(default_factory=AccessConfig, title="Access", description="Local gate grants.")
     faces: FacesConfig = Field(
         default_factory=FacesConfig, title="Face recognition", description="How gate cameras recognise residents.",
+    )
+    falls: FallsConfig = Field(
+        default_factory=FallsConfig, title="Thrown objects", description="Detection on the façade cameras.",
     )
     devices: list[DeviceConfig] = Field(default_factory=list, title="Devices")  # type: ignore[valid-type]
 

@@ -38,6 +38,7 @@ from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
 from edge.uplink.service import Uplink
 from edge.vision.faces.service import FaceService
+from edge.vision.falls.service import FallService
 from edge.waiting import cancel_and_wait, keep_going
 
 log = structlog.get_logger(__name__)
@@ -88,6 +89,7 @@ class Daemon:
             config.faces, config.access, cameras=self.drivers, timezone=config.site.timezone,
             writer=self.writer, media=self.media, record=self.recorder.record, commands=self.commands, clock=self.clock,
         )
+        self.falls = FallService(config.falls, cameras=self.drivers, media=self.media, record=self.recorder.record)
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()
@@ -172,6 +174,7 @@ class Daemon:
                 tasks.append(group.create_task(keep_going("downlink", self.downlink.run), name="downlink"))
             tasks.append(group.create_task(keep_going("broadcasts", self.broadcasts.run), name="broadcasts"))
             tasks.append(group.create_task(keep_going("faces", self.faces.run), name="faces"))
+            tasks.append(group.create_task(keep_going("falls", self.falls.run), name="falls"))
             await self.recorder.record(
                 "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
             )
@@ -221,6 +224,7 @@ class Daemon:
             "uplink": self.uplink.status() if self.uplink is not None else None,
             "downlink": self.downlink.status() if self.downlink is not None else None,
             "faces": self.faces.status() if self.faces.cameras else None,
+            "falls": self.falls.status() if self.falls.cameras else None,
         }
 
     def _print_banner(self) -> None:

@@ -1,0 +1,154 @@
+"""Thrown-object detection inside the daemon: façade frames in, ``fall.detected`` alarms with evidence out.
+
+For each façade camera with a ``calibration``, one task takes every frame in
+order (a gap left by frames the camera dropped is kept: frame indices carry
+it) and hands it to that camera's own analysis thread, which runs the
+:class:`FallDetector` and keeps a JPEG ring of recent frames. The event loop
+only waits for the thread's answer.
+
+When the detector reports a fall, the task waits until ``post_s`` more
+seconds are in the ring, then — in another thread, so live frames keep being
+analysed — writes the clip (``pre_s`` before the release to ``post_s`` after
+the fall) and the annotated picture, stores both as media and records
+``fall.detected`` (priority 1) with them. A calibration that cannot be read
+is reported once (``falls.calibration_invalid``) and that camera skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from edge.events.model import MediaRef
+from edge.store.media import MediaStore
+from edge.vision.falls.calibration import CalibrationError, FloorCalibration, load_calibration
+from edge.vision.falls.config import FallsConfig
+from edge.vision.falls.detector import FallConfig, FallDetector, FallEvent
+from edge.vision.falls.evidence import write_evidence
+from edge.vision.falls.ring import JpegRing
+
+log = structlog.get_logger(__name__)
+
+CLIP_KIND, PICTURE_KIND = "fall.clip", "fall.picture"
+_CONTENT_TYPES = {".mp4": "video/mp4", ".avi": "video/x-msvideo"}
+
+
+@dataclass
+class CameraAnalysis:
+    """One camera's detector and ring; touched only by that camera's analysis thread (and the ring's lock)."""
+
+    detector: FallDetector
+    ring: JpegRing
+    fps: float
+    frames: int = 0
+    events: list[FallEvent] = field(default_factory=list)
+
+
+class FallService:
+    def __init__(self, config: FallsConfig, *, cameras: dict[str, Any], media: MediaStore, record: Any) -> None:
+        self.config = config
+        self.cameras = {
+            cid: cam for cid, cam in cameras.items()
+            if hasattr(cam, "next_frame") and getattr(cam.config, "calibration", None) is not None
+        }
+        self._media, self._record = media, record
+        self.analyses: dict[str, CameraAnalysis] = {}
+        self.errors: dict[str, str] = {}
+
+    async def run(self) -> None:
+        if not self.config.enabled or not self.cameras:
+            return
+        async with asyncio.TaskGroup() as group:
+            for camera_id, camera in self.cameras.items():
+                calibration = await self._calibration(camera_id, camera.config.calibration)
+                if calibration is not None:
+                    group.create_task(self._watch(camera_id, camera, calibration), name=f"falls:{camera_id}")
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "errors": self.errors,
+            "cameras": {cid: {"frames": a.frames, "events": len(a.events), "skipped": dict(a.detector.skipped)}
+                        for cid, a in self.analyses.items()},
+        }
+
+    async def _calibration(self, camera_id: str, path: Path) -> FloorCalibration | None:
+        try:
+            return await asyncio.to_thread(load_calibration, path)
+        except (CalibrationError, OSError) as exc:
+            self.errors[camera_id] = str(exc)
+            log.error("falls.calibration_invalid", camera=camera_id, error=str(exc))
+            await self._record("falls.calibration_invalid", 2, {"camera": camera_id, "error": str(exc)},
+                               device_id=camera_id)
+            return None
+
+    async def _watch(self, camera_id: str, camera: Any, calibration: FloorCalibration) -> None:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix=f"falls:{camera_id}") as thread:
+            async with asyncio.TaskGroup() as reports:
+                analysis: CameraAnalysis | None = None
+                waiting: list[FallEvent] = []
+                last = 0
+                while True:
+                    frame = await camera.next_frame(timeout=1.0)
+                    if frame is None:  # the camera went quiet: report what is waiting with what the ring has
+                        for event in waiting:
+                            reports.create_task(self._report(camera_id, camera, analysis, event, last))
+                        waiting.clear()
+                        continue
+                    last = frame.index
+                    if analysis is None:
+                        analysis = self._start(camera, calibration, frame)
+                        self.analyses[camera_id] = analysis
+                    waiting += await loop.run_in_executor(thread, _analyse, analysis, frame)
+                    post = round(self.config.post_s * analysis.fps)
+                    for event in [e for e in waiting if frame.index >= e.end_frame + post]:
+                        waiting.remove(event)
+                        reports.create_task(self._report(camera_id, camera, analysis, event, frame.index))
+
+    def _start(self, camera: Any, calibration: FloorCalibration, frame: Any) -> CameraAnalysis:
+        fps = getattr(camera.config, "fps", None) or self.config.default_fps
+        height, width = frame.image.shape[:2]
+        detector = FallDetector(calibration, (width, height), fps, FallConfig(work_width=self.config.work_width))
+        seconds = self.config.pre_s + self.config.max_fall_s + self.config.post_s
+        ring = JpegRing(seconds, fps, self.config.evidence_width, self.config.jpeg_quality)
+        return CameraAnalysis(detector, ring, fps)
+
+    async def _report(self, camera_id: str, camera: Any, analysis: CameraAnalysis, event: FallEvent, last: int) -> None:
+        first = max(0, int(event.release_frame) - round(self.config.pre_s * analysis.fps))
+        data = {key: value for key, value in event.to_json().items() if key != "type"}
+        data |= {"camera": camera_id, "building": getattr(camera.config, "building", None)}
+        try:
+            media = await asyncio.to_thread(self._evidence, analysis, event, first, last)
+        except Exception as exc:  # the alarm matters more than its evidence: record it without
+            media = ()
+            data["evidence_error"] = str(exc) or type(exc).__name__
+            log.error("falls.evidence_failed", camera=camera_id, error=data["evidence_error"])
+        occurred = analysis.ring.wall_of(event.release_frame)
+        await self._record("fall.detected", 1, data, device_id=camera_id, occurred_at=occurred, media=media)
+
+    def _evidence(self, analysis: CameraAnalysis, event: FallEvent, first: int, last: int) -> tuple[MediaRef, ...]:
+        frames = analysis.ring.between(first, last)
+        if not frames:
+            return ()
+        size = analysis.detector.calibration.frame_size
+        with tempfile.TemporaryDirectory(prefix="edge-fall-") as scratch:
+            evidence = write_evidence(frames, event, size, analysis.fps, Path(scratch), f"fall-{event.start_frame}")
+            clip = self._media.put_file(evidence.clip, kind=CLIP_KIND,
+                                        content_type=_CONTENT_TYPES.get(evidence.clip.suffix, "video/x-msvideo"))
+            picture = self._media.put_file(evidence.picture, kind=PICTURE_KIND, content_type="image/jpeg")
+        return clip, picture
+
+
+def _analyse(analysis: CameraAnalysis, frame: Any) -> list[FallEvent]:
+    """In the camera's analysis thread: keep the frame for evidence, then look for falls."""
+    analysis.ring.push(frame.index, frame.wall, frame.image)
+    analysis.frames += 1
+    events = analysis.detector.process(frame.image, frame.index)
+    analysis.events += events
+    return events

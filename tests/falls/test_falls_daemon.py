@@ -1,0 +1,96 @@
+"""In the daemon: a façade camera plays a generated throw; an alarm with a clip and a picture is stored.
+
+The camera is the simulator playing a video from the scene generator (the
+only stand-in: there is no real façade here); the detector, the frame ring,
+the evidence writer and the store are the daemon's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+
+import cv2
+import pytest
+
+from edge.config.loader import parse_config
+from edge.daemon.app import Daemon
+from edge.store import EventReader
+from edge.timesync import ClockSync
+from tests.fakes import wait_until
+from tests.scenes.render import SceneSpec, write_scene
+
+pytestmark = pytest.mark.slow
+
+SITE = """
+[site]
+box_id = "test-box"
+[store]
+data_dir = "{data}"
+[console]
+enabled = false
+[falls]
+pre_s = 1.0
+post_s = 0.5
+[[devices]]
+kind = "sim.facade_camera"
+id = "facade-1"
+video = "{video}"
+calibration = "{calibration}"
+building = "Building 3, south face"
+{extra}
+"""
+
+
+def falls(daemon: Daemon) -> list:
+    if daemon.writer.last_seq == 0:
+        return []  # not started yet
+    with EventReader(daemon.writer.path) as reader:
+        return [e for e in reader.iter_all() if e.type.startswith("fall")]
+
+
+async def test_a_throw_becomes_an_alarm_with_a_clip_and_a_picture(tmp_path) -> None:
+    spec = SceneSpec(size=(640, 360), seconds=4, floors=12, throw_floor=9, throw_size_px=8, seed=11)
+    video, calibration, truth = await asyncio.to_thread(write_scene, spec, tmp_path)
+    config = parse_config(SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra=""))
+    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: len(falls(daemon)) >= 1, timeout=30)
+        status = daemon.status()["falls"]
+        stop.set()
+    event = falls(daemon)[0]
+    assert event.type == "fall.detected" and event.priority == 1 and event.device_id == "facade-1"
+    assert event.data["floor"] == truth[0]["floor"] == 9
+    assert event.data["building"] == "Building 3, south face" and event.data["camera"] == "facade-1"
+    assert abs(event.data["release_frame"] - truth[0]["release_frame"]) <= 5
+    clip, picture = event.media
+    assert (clip.kind, clip.content_type) == ("fall.clip", "video/mp4")
+    assert (picture.kind, picture.content_type) == ("fall.picture", "image/jpeg")
+    assert cv2.imread(str(daemon.media.path_for(picture.sha256))).shape[1] == 640
+    capture = cv2.VideoCapture(str(daemon.media.path_for(clip.sha256)))
+    frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    capture.release()
+    fall_frames = event.data["end_frame"] - event.data["release_frame"]
+    assert frames >= fall_frames + 25  # from a second before the release to half a second after the fall
+    assert status["cameras"]["facade-1"]["frames"] > 0 and status["errors"] == {}
+
+
+async def test_a_broken_calibration_is_reported_once_and_the_camera_keeps_streaming(tmp_path) -> None:
+    spec = SceneSpec(size=(320, 180), seconds=1, throws=0, seed=1)
+    video, _, _ = await asyncio.to_thread(write_scene, spec, tmp_path)
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"frame_size": [320, 180], "facade": [[0, 0], [10, 0]]}))
+    config = parse_config(SITE.format(data=tmp_path / "var", video=video, calibration=broken, extra=""))
+    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: len(falls(daemon)) >= 1)
+        await wait_until(lambda: daemon.health.get("facade-1").state.value == "online")
+        stop.set()
+    (invalid,) = falls(daemon)
+    assert invalid.type == "falls.calibration_invalid" and invalid.priority == 2
+    assert "broken.json" in invalid.data["error"] or "facade" in invalid.data["error"]
