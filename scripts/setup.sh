@@ -179,6 +179,10 @@ cmd_demo() {
         say "building the demo gate camera's video from tests/data/faces"
         "$VPY" scripts/make_demo_video.py var/demo/gate-north.avi
     fi
+    if [[ ! -f var/demo/facade-b3.mp4 ]]; then
+        say "building the demo façade camera's video (two throws) with the scene generator"
+        "$VPY" scripts/make_demo_facade.py var/demo
+    fi
     if [[ ! -f var/demo/.residents-enrolled ]]; then
         # four of the five people in the photos are residents; Alex Lacamoire stays a stranger
         say "enrolling the demo residents from tests/data/faces/train"
