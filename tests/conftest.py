@@ -11,8 +11,17 @@ import asyncio
 import inspect
 import threading
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+
+from edge.events.bus import EventBus
+from edge.events.recorder import EventRecorder
+from edge.store.media import MediaStore
+from edge.store.writer import StoreWriter
+from edge.timesync import ClockSync
+from tests.fakes import FakeClock
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,3 +60,17 @@ async def no_leaked_tasks():
     for task in pending:
         task.cancel()
     pytest.fail(f"test left asyncio tasks pending: {names}")
+
+
+@pytest.fixture
+async def recorder(tmp_path: Path) -> AsyncIterator[EventRecorder]:
+    """A real event recorder on a fresh store (FakeClock, clock synced); ``recorder.seen`` lists what it recorded."""
+    writer = StoreWriter(tmp_path / "e.db")
+    writer.open()
+    events: list = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    rec = EventRecorder(writer, MediaStore(tmp_path / "media"), bus, FakeClock(), ClockSync(fixed=True))
+    rec.seen = events  # type: ignore[attr-defined]
+    yield rec
+    await writer.close()

@@ -10,13 +10,7 @@ import numpy as np
 import pytest
 
 from drivers.peers.mjpeg_camera import MjpegCamera
-from edge.events.bus import EventBus
-from edge.events.recorder import EventRecorder
-from edge.store import StoreWriter
-from edge.store.media import MediaStore
-from edge.timesync import ClockSync
 from tests.drivers.fakes import threads_named
-from tests.fakes import FakeClock
 
 MakeVideo = Callable[..., Path]
 
@@ -60,15 +54,3 @@ def no_camera_thread_left_behind() -> Iterator[None]:
     assert threads_named("camera:") == []
 
 
-@pytest.fixture
-async def recorder(tmp_path: Path) -> AsyncIterator[EventRecorder]:
-    """A real event recorder on a fresh store; ``recorder.seen`` lists what it recorded."""
-    writer = StoreWriter(tmp_path / "e.db")
-    writer.open()
-    events: list = []
-    bus = EventBus()
-    bus.subscribe(events.append)
-    rec = EventRecorder(writer, MediaStore(tmp_path / "media"), bus, FakeClock(), ClockSync(fixed=True))
-    rec.seen = events  # type: ignore[attr-defined]
-    yield rec
-    await writer.close()

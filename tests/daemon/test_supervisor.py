@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from pathlib import Path
 from typing import ClassVar, Literal
 
 import pytest
@@ -15,11 +14,6 @@ from edge.config.model import SupervisorConfig
 from edge.daemon.backoff import Backoff
 from edge.daemon.health import HealthBoard
 from edge.daemon.supervisor import DeviceSupervisor
-from edge.events.bus import EventBus
-from edge.events.recorder import EventRecorder
-from edge.store import StoreWriter
-from edge.store.media import MediaStore
-from edge.timesync import ClockSync
 from tests.fakes import FakeClock, wait_until
 
 
@@ -59,17 +53,6 @@ class FlakyDriver(Driver):
         self.closes += 1
 
 
-@pytest.fixture
-async def recorder(tmp_path: Path):
-    writer = StoreWriter(tmp_path / "e.db")
-    writer.open()
-    events: list = []
-    bus = EventBus()
-    bus.subscribe(events.append)
-    rec = EventRecorder(writer, MediaStore(tmp_path / "media"), bus, FakeClock(), ClockSync(fixed=True))
-    rec.seen = events  # type: ignore[attr-defined]
-    yield rec
-    await writer.close()
 
 
 def make(recorder, failures: int, probe_interval_s: float = 1000.0):  # type: ignore[no-untyped-def]
