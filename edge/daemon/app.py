@@ -89,7 +89,10 @@ class Daemon:
             config.faces, config.access, cameras=self.drivers, timezone=config.site.timezone,
             writer=self.writer, media=self.media, record=self.recorder.record, commands=self.commands, clock=self.clock,
         )
-        self.falls = FallService(config.falls, cameras=self.drivers, media=self.media, record=self.recorder.record)
+        self.falls = FallService(
+            config.falls, cameras=self.drivers, media=self.media, record=self.recorder.record,
+            writer=self.writer, clock=self.clock,
+        )
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")
         self.console = ConsoleServer(self, config.console, self.data_dir / "secrets")
         self.started_at = self.clock.now()

@@ -10,15 +10,21 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import timedelta
 
 import cv2
 import pytest
 
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
+from edge.events.model import utc_rfc3339
 from edge.store import EventReader
+from edge.store.media import MediaStore
+from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
-from tests.fakes import wait_until
+from edge.vision.falls.config import FallsConfig
+from edge.vision.falls.service import FallService
+from tests.fakes import FakeClock, wait_until
 from tests.scenes.render import SceneSpec, write_scene
 
 pytestmark = pytest.mark.slow
@@ -94,3 +100,22 @@ async def test_a_broken_calibration_is_reported_once_and_the_camera_keeps_stream
     (invalid,) = falls(daemon)
     assert invalid.type == "falls.calibration_invalid" and invalid.priority == 2
     assert "broken.json" in invalid.data["error"] or "facade" in invalid.data["error"]
+
+
+async def test_evidence_older_than_its_retention_is_erased(tmp_path) -> None:
+    media = MediaStore(tmp_path / "media")
+    clock = FakeClock()
+    async with StoreWriter(tmp_path / "e.db") as writer:
+        service = FallService(FallsConfig(evidence_retention_days=30), cameras={}, media=media,
+                              record=None, writer=writer, clock=clock)
+        clip = media.put_bytes(b"clip", kind="fall.clip", content_type="video/mp4")
+        snapshot = media.put_bytes(b"face", kind="face.snapshot", content_type="image/jpeg")
+        await writer.run(lambda conn: [
+            conn.execute("INSERT INTO media VALUES (?, ?, ?, 4, ?)", (ref.sha256, ref.kind, ref.content_type,
+                                                                       utc_rfc3339(clock.now())))
+            for ref in (clip, snapshot)
+        ])
+        assert await service.purge_evidence() == 0  # not old yet
+        clock.elapsed += timedelta(days=31).total_seconds()
+        assert await service.purge_evidence() == 1
+    assert not media.path_for(clip.sha256).exists() and media.path_for(snapshot.sha256).exists()

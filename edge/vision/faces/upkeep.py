@@ -26,8 +26,8 @@ import structlog
 from edge.access.config import AccessConfig
 from edge.access.loader import PolicyLoader
 from edge.access.policy import AccessPolicy
-from edge.events.model import utc_rfc3339
 from edge.store.media import MediaStore
+from edge.store.retention import purge_media
 from edge.store.writer import StoreWriter
 from edge.vision.faces.gallery import Gallery, Match
 from edge.vision.faces.gallery_store import GallerySync, complete_pending, pending_photos, reject_pending
@@ -105,14 +105,7 @@ async def embed_pending(keeper: GalleryKeeper, analyzer: FaceAnalyzer, writer: S
 
 def purge_snapshots(conn: sqlite3.Connection, media: MediaStore, cutoff: datetime) -> int:
     """Erase face snapshots created before ``cutoff`` (a writer job); how many."""
-    rows = conn.execute(
-        "SELECT sha256 FROM media WHERE kind = ? AND created_at < ?", (SNAPSHOT_KIND, utc_rfc3339(cutoff)),
-    ).fetchall()
-    for (sha256,) in rows:
-        media.path_for(sha256).unlink(missing_ok=True)
-        conn.execute("DELETE FROM media_outbox WHERE sha256 = ?", (sha256,))
-        conn.execute("DELETE FROM media WHERE sha256 = ?", (sha256,))
-    return len(rows)
+    return purge_media(conn, media, SNAPSHOT_KIND, cutoff)
 
 
 def retention_cutoff(now: datetime, days: float) -> datetime:

@@ -20,13 +20,17 @@ import asyncio
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from drivers.base import Clock
 from edge.events.model import MediaRef
 from edge.store.media import MediaStore
+from edge.store.retention import purge_media
+from edge.store.writer import StoreWriter
 from edge.vision.falls.calibration import CalibrationError, FloorCalibration, load_calibration
 from edge.vision.falls.config import FallsConfig
 from edge.vision.falls.detector import FallConfig, FallDetector, FallEvent
@@ -36,6 +40,7 @@ from edge.vision.falls.ring import JpegRing
 log = structlog.get_logger(__name__)
 
 CLIP_KIND, PICTURE_KIND = "fall.clip", "fall.picture"
+PURGE_EVERY_S = 3600.0
 _CONTENT_TYPES = {".mp4": "video/mp4", ".avi": "video/x-msvideo"}
 
 
@@ -51,13 +56,16 @@ class CameraAnalysis:
 
 
 class FallService:
-    def __init__(self, config: FallsConfig, *, cameras: dict[str, Any], media: MediaStore, record: Any) -> None:
+    def __init__(
+        self, config: FallsConfig, *, cameras: dict[str, Any], media: MediaStore, record: Any,
+        writer: StoreWriter | None = None, clock: Clock | None = None,
+    ) -> None:
         self.config = config
         self.cameras = {
             cid: cam for cid, cam in cameras.items()
             if hasattr(cam, "next_frame") and getattr(cam.config, "calibration", None) is not None
         }
-        self._media, self._record = media, record
+        self._media, self._record, self._writer, self._clock = media, record, writer, clock
         self.analyses: dict[str, CameraAnalysis] = {}
         self.errors: dict[str, str] = {}
 
@@ -65,10 +73,29 @@ class FallService:
         if not self.config.enabled or not self.cameras:
             return
         async with asyncio.TaskGroup() as group:
+            if self._writer is not None and self._clock is not None:
+                group.create_task(self._purge_evidence(), name="falls:retention")
             for camera_id, camera in self.cameras.items():
                 calibration = await self._calibration(camera_id, camera.config.calibration)
                 if calibration is not None:
                     group.create_task(self._watch(camera_id, camera, calibration), name=f"falls:{camera_id}")
+
+    async def _purge_evidence(self) -> None:
+        while True:
+            await self.purge_evidence()
+            await asyncio.sleep(PURGE_EVERY_S)
+
+    async def purge_evidence(self) -> int:
+        """Erase clips and pictures older than ``evidence_retention_days``; how many."""
+        assert self._writer is not None and self._clock is not None
+        cutoff = self._clock.now() - timedelta(days=self.config.evidence_retention_days)
+        purged = 0
+        for kind in (CLIP_KIND, PICTURE_KIND):
+            count = await self._writer.run(lambda conn, k=kind: purge_media(conn, self._media, k, cutoff))
+            if count:
+                log.info("falls.evidence_purged", kind=kind, count=count)
+            purged += count
+        return purged
 
     def status(self) -> dict[str, Any]:
         return {
