@@ -44,7 +44,8 @@ class AlarmAnnouncement(Section):
 
     event_type: str = Field(title="Event type", description="e.g. sos.pressed")
     text: str = Field(
-        title="Text", description="{location} and {name} are the device's; e.g. '{location} 一键报警，请立即处理'."
+        title="Text", description="{location} and {name} are the device's, other {fields} the event's own data "
+        "(e.g. {floor} of fall.detected); e.g. '{location} 一键报警，请立即处理'."
     )
     targets: list[str] = Field(default_factory=list, title="Speakers or groups")
     repeat: int = Field(2, ge=1, le=10, title="Times")

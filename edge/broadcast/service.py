@@ -72,7 +72,9 @@ class Broadcasts:
                 device = self._drivers.get(event.device_id or "")
                 location = (device.config.location or device.config.name) if device else ""
                 name = device.config.name if device else (event.device_id or "")
-                return rule.text.format(location=location or name, name=name), rule.targets, rule.repeat
+                fields = _Fields({k: v for k, v in event.data.items() if isinstance(v, str | int | float)})
+                fields |= {"location": location or name, "name": name}
+                return rule.text.format_map(fields), rule.targets, rule.repeat
         return None
 
     def _on_alarm(self, event: Event) -> None:
@@ -112,3 +114,11 @@ class Broadcasts:
         from_district = await self._writer.run(notices_from_district)
         return notices_from_config(self._config) + from_district
 
+
+
+class _Fields(dict):
+    """An alarm's text fields: the device's location and name, and the event's own data (e.g. ``{floor}``);
+    a field the event does not carry reads as empty rather than failing the announcement."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -49,6 +49,19 @@ building = "Building 3, south face"
 """
 
 
+SPEAKER = """
+location = "3号楼南侧"
+[[devices]]
+kind = "sim.speaker"
+id = "spk-1"
+out_dir = "{data}/speaker"
+[[broadcast.alarms]]
+event_type = "fall.detected"
+text = "{{location}}，{{floor}}楼有高空抛物，请注意避让"
+repeat = 1
+"""
+
+
 def falls(daemon: Daemon) -> list:
     if daemon.writer.last_seq == 0:
         return []  # not started yet
@@ -59,14 +72,20 @@ def falls(daemon: Daemon) -> list:
 async def test_a_throw_becomes_an_alarm_with_a_clip_and_a_picture(tmp_path) -> None:
     spec = SceneSpec(size=(640, 360), seconds=4, floors=12, throw_floor=9, throw_size_px=8, seed=11)
     video, calibration, truth = await asyncio.to_thread(write_scene, spec, tmp_path)
-    config = parse_config(SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra=""))
+    site = SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra="")
+    config = parse_config(site + SPEAKER.format(data=tmp_path / "var"))  # the camera's location, a speaker
     daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    played: list = []
+    daemon.bus.subscribe(played.append, types=["broadcast.played"])
     stop = asyncio.Event()
     async with asyncio.TaskGroup() as group:
         group.create_task(daemon.run(stop))
         await wait_until(lambda: len(falls(daemon)) >= 1, timeout=30)
+        await wait_until(lambda: len(played) >= 1, timeout=10)
         status = daemon.status()["falls"]
         stop.set()
+    assert played[0].data["what"] == "3号楼南侧，9楼有高空抛物，请注意避让"
+    assert played[0].data["urgency"] == "life_safety"
     event = falls(daemon)[0]
     assert event.type == "fall.detected" and event.priority == 1 and event.device_id == "facade-1"
     assert event.data["floor"] == truth[0]["floor"] == 9
