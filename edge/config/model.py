@@ -8,7 +8,7 @@ are told apart by their ``kind``, which picks the driver's config model from
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -143,6 +143,18 @@ class EdgeConfig(Section):
                         field, _, message = problem.partition(": ")
                         loc = ("devices", index, field) if message else ("devices", index)
                         problems.append((loc, message or problem))
+        return problems + self._grant_gate_problems(by_id)
+
+    def _grant_gate_problems(self, by_id: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Local grants must name gates this box has (or "*"): a typo would silently let nobody in."""
+        from drivers.camera.face import GATE_KINDS
+
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for index, grant in enumerate(self.access.grants):
+            for gate in grant.gates:
+                device = by_id.get(gate)
+                if gate != "*" and (device is None or device.kind not in GATE_KINDS):
+                    problems.append((("access", "grants", index, "gates"), f"{gate!r} is not a gate on this box"))
         return problems
 
 

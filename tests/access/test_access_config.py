@@ -33,9 +33,13 @@ def test_demo_lets_every_resident_through_every_gate() -> None:
     assert local.subject.category == "resident" and local.gates == ("*",) and local.windows == ()
 
 
+GATES = '[[devices]]\nkind = "sim.gate"\nid = "gate-north"\n[[devices]]\nkind = "sim.gate"\nid = "door-b3-u2"\n'
+
+
 def test_a_full_local_grant() -> None:
     config = parse_config(
         SITE
+        + GATES
         + """
 [[access.grants]]
 id = "cleaners"
@@ -116,3 +120,13 @@ def test_schema_has_titles_for_the_console() -> None:
     assert window["additionalProperties"] is False
     assert window["properties"]["start"]["pattern"] and window["properties"]["days"]["minItems"] == 1
     assert schema["$defs"]["LocalGrant"]["properties"]["gates"]["title"] == "Gates"
+
+
+def test_a_grant_naming_a_gate_this_box_lacks_is_refused_with_its_line() -> None:
+    found = problems(GATES + '[[devices]]\nkind = "sim.sos"\nid = "sos-1"\n'
+                     + '[[access.grants]]\nid = "g1"\nsubject = { category = "resident" }\n'
+                     + 'gates = ["gate-north", "gate-nrth", "sos-1"]\n')
+    assert found == [
+        "line 15: access.grants[0].gates: 'gate-nrth' is not a gate on this box",
+        "line 15: access.grants[0].gates: 'sos-1' is not a gate on this box",
+    ]
