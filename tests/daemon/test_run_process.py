@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from edge.store import EventReader
@@ -34,7 +35,10 @@ def site(tmp_path: Path) -> Path:
     subprocess.run([sys.executable, str(REPO / "scripts" / "make_demo_video.py"), str(video)], check=True,
                    capture_output=True, timeout=60)
     text = text.replace('video = "var/demo/gate-north.avi"', f'video = "{video}"')
-    assert text.count(str(tmp_path)) == 3
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_demo_facade.py"), str(video.parent)], check=True,
+                   capture_output=True, timeout=60)
+    text = text.replace('"var/demo/facade-b3', f'"{video.parent}/facade-b3')
+    assert text.count(str(tmp_path)) == 5
     path = tmp_path / "site.toml"
     path.write_text(text)
     return path
@@ -134,3 +138,26 @@ def test_run_with_bad_config_exits_1_naming_the_problem(tmp_path: Path) -> None:
     assert answer.returncode == 1
     assert "site.box_id" in answer.stderr and "line 2" in answer.stderr
     assert "Traceback" not in answer.stderr
+
+
+def test_a_killed_daemon_takes_its_face_workers_with_it(site: Path, notify) -> None:
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path)}
+    proc = subprocess.Popen([*EDGE, "run", "--config", str(site)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        notify.wait_for("READY=1", 10)
+        deadline = time.monotonic() + 10
+        workers: list[psutil.Process] = []
+        while not workers and time.monotonic() < deadline:  # the face workers start beside the devices
+            workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                       if any("spawn_main" in part for part in p.cmdline())]
+            time.sleep(0.1)
+        assert workers, "no face worker process started"
+        proc.kill()  # no chance to clean up
+        gone, alive = psutil.wait_procs(workers, timeout=5)
+        assert alive == [] and len(gone) == len(workers)
+        proc.communicate(timeout=5)  # nobody holds its output pipes any more
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -14,8 +14,10 @@ cost. Both offer the same two coroutines, ``analyze`` and ``encode_photo``.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -27,6 +29,7 @@ import numpy as np
 from edge.vision.faces.engine import Box, DetectSettings, FaceEngine, FaceFound, Roi
 from edge.vision.faces.models import load_models
 
+_PR_SET_PDEATHSIG = 1
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _engine: FaceEngine | None = None  # one per worker process
 
@@ -143,8 +146,21 @@ def encode_photo(engine: FaceEngine, data: bytes | np.ndarray) -> FaceFound:
     return face
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the daemon dies, however it dies (SIGKILL included):
+    an orphaned worker would hold the models' memory and the daemon's stdout and stderr."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the pool's own shutdown still ends the workers on a clean stop
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
 def _load_engine(settings: DetectSettings, models_dir: Path | None) -> None:
     global _engine
+    _die_with_parent()
     for name in _THREAD_VARS:
         os.environ[name] = "1"
     cv2.setNumThreads(1)
