@@ -101,6 +101,7 @@ async def test_a_throw_becomes_an_alarm_with_a_clip_and_a_picture(tmp_path) -> N
     fall_frames = event.data["end_frame"] - event.data["release_frame"]
     assert frames >= fall_frames + 25  # from a second before the release to half a second after the fall
     assert status["cameras"]["facade-1"]["frames"] > 0 and status["errors"] == {}
+    assert 24 <= status["cameras"]["facade-1"]["fps"] <= 26  # measured: the camera does not say
 
 
 async def test_a_broken_calibration_is_reported_once_and_the_camera_keeps_streaming(tmp_path) -> None:

@@ -41,6 +41,7 @@ log = structlog.get_logger(__name__)
 
 CLIP_KIND, PICTURE_KIND = "fall.clip", "fall.picture"
 PURGE_EVERY_S = 3600.0
+FPS_SAMPLE_FRAMES = 13  # half a second at 25 fps
 _CONTENT_TYPES = {".mp4": "video/mp4", ".avi": "video/x-msvideo"}
 
 
@@ -100,7 +101,8 @@ class FallService:
     def status(self) -> dict[str, Any]:
         return {
             "errors": self.errors,
-            "cameras": {cid: {"frames": a.frames, "events": len(a.events), "skipped": dict(a.detector.skipped)}
+            "cameras": {cid: {"fps": a.fps, "frames": a.frames, "events": len(a.events),
+                              "skipped": dict(a.detector.skipped)}
                         for cid, a in self.analyses.items()},
         }
 
@@ -116,35 +118,44 @@ class FallService:
 
     async def _watch(self, camera_id: str, camera: Any, calibration: FloorCalibration) -> None:
         loop = asyncio.get_running_loop()
+        analysis, frames = await self._warm_up(camera, calibration)
+        self.analyses[camera_id] = analysis
+        post = round(self.config.post_s * analysis.fps)
         with ThreadPoolExecutor(1, thread_name_prefix=f"falls:{camera_id}") as thread:
             async with asyncio.TaskGroup() as reports:
-                analysis: CameraAnalysis | None = None
                 waiting: list[FallEvent] = []
                 last = 0
                 while True:
-                    frame = await camera.next_frame(timeout=1.0)
+                    frame = frames.pop(0) if frames else await camera.next_frame(timeout=1.0)
                     if frame is None:  # the camera went quiet: report what is waiting with what the ring has
                         for event in waiting:
                             reports.create_task(self._report(camera_id, camera, analysis, event, last))
                         waiting.clear()
                         continue
                     last = frame.index
-                    if analysis is None:
-                        analysis = self._start(camera, calibration, frame)
-                        self.analyses[camera_id] = analysis
                     waiting += await loop.run_in_executor(thread, _analyse, analysis, frame)
-                    post = round(self.config.post_s * analysis.fps)
                     for event in [e for e in waiting if frame.index >= e.end_frame + post]:
                         waiting.remove(event)
                         reports.create_task(self._report(camera_id, camera, analysis, event, frame.index))
 
-    def _start(self, camera: Any, calibration: FloorCalibration, frame: Any) -> CameraAnalysis:
-        fps = getattr(camera.config, "fps", None) or self.config.default_fps
-        height, width = frame.image.shape[:2]
+    async def _warm_up(self, camera: Any, calibration: FloorCalibration) -> tuple[CameraAnalysis, list[Any]]:
+        """The camera's analysis, once its frame rate is known: its config's ``fps``, else measured over
+        the first frames (their clock stamps), which are handed back to be analysed."""
+        frames: list[Any] = []
+        fps = getattr(camera.config, "fps", None)
+        while not frames or (fps is None and len(frames) < FPS_SAMPLE_FRAMES):
+            frame = await camera.next_frame(timeout=1.0)
+            if frame is not None:
+                frames.append(frame)
+            elif frames:
+                break  # a slow or stalling camera: measure what came
+        if fps is None:
+            fps = _measured_fps(frames) or self.config.default_fps
+        height, width = frames[0].image.shape[:2]
         detector = FallDetector(calibration, (width, height), fps, FallConfig(work_width=self.config.work_width))
         seconds = self.config.pre_s + self.config.max_fall_s + self.config.post_s
         ring = JpegRing(seconds, fps, self.config.evidence_width, self.config.jpeg_quality)
-        return CameraAnalysis(detector, ring, fps)
+        return CameraAnalysis(detector, ring, fps), frames
 
     async def _report(self, camera_id: str, camera: Any, analysis: CameraAnalysis, event: FallEvent, last: int) -> None:
         first = max(0, int(event.release_frame) - round(self.config.pre_s * analysis.fps))
@@ -170,6 +181,15 @@ class FallService:
                                         content_type=_CONTENT_TYPES.get(evidence.clip.suffix, "video/x-msvideo"))
             picture = self._media.put_file(evidence.picture, kind=PICTURE_KIND, content_type="image/jpeg")
         return clip, picture
+
+
+def _measured_fps(frames: list[Any]) -> float | None:
+    """Frames per second from the frames' indices and clock stamps (dropped frames keep their index)."""
+    if len(frames) < 2:
+        return None
+    elapsed = frames[-1].monotonic - frames[0].monotonic
+    fps = (frames[-1].index - frames[0].index) / elapsed if elapsed > 0 else 0.0
+    return round(fps, 1) if 1.0 <= fps <= 120.0 else None
 
 
 def _analyse(analysis: CameraAnalysis, frame: Any) -> list[FallEvent]:
