@@ -69,6 +69,9 @@ def render(status: dict[str, Any]) -> str:
     faces = status.get("faces")
     if faces:
         lines.append(_faces_line(faces))
+    falls = status.get("falls")
+    if falls:
+        lines.append(_falls_line(falls))
     for device in status["devices"]:
         reason = f"  ({device['reason']})" if device["reason"] else ""
         seen = device["last_seen"] or "never"
@@ -87,3 +90,9 @@ def _faces_line(faces: dict[str, Any]) -> str:
         for camera_id, c in faces["cameras"].items()
     )
     return f"faces: {faces['templates']} templates of {faces['people']} people" + (f"; {cameras}" if cameras else "")
+
+
+def _falls_line(falls: dict[str, Any]) -> str:
+    parts = [f"{cid} {c['frames']} frames at {c['fps']:g} fps, {c['events']} falls" for cid, c in falls["cameras"].items()]
+    parts += [f"{cid} NOT ANALYSED: {error}" for cid, error in falls["errors"].items()]
+    return "falls: " + ("; ".join(parts) if parts else "starting")

@@ -15,6 +15,7 @@ from datetime import timedelta
 import cv2
 import pytest
 
+from edge.cli.status_cmd import render
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.events.model import utc_rfc3339
@@ -83,7 +84,9 @@ async def test_a_throw_becomes_an_alarm_with_a_clip_and_a_picture(tmp_path) -> N
         await wait_until(lambda: len(falls(daemon)) >= 1, timeout=30)
         await wait_until(lambda: len(played) >= 1, timeout=10)
         status = daemon.status()["falls"]
+        shown = render(daemon.status())
         stop.set()
+    assert "falls: facade-1 " in shown and " fps, " in shown
     assert played[0].data["what"] == "3号楼南侧，9楼有高空抛物，请注意避让"
     assert played[0].data["urgency"] == "life_safety"
     event = falls(daemon)[0]
