@@ -69,6 +69,7 @@ async def test_retries_with_capped_backoff_then_comes_online(recorder) -> None:
         async with asyncio.TaskGroup() as group:
             task = group.create_task(supervisor.run())
             await wait_until(lambda: supervisor.health.state is HealthState.ONLINE)
+            await wait_until(lambda: len(recorder.seen) >= 2)  # the online event is stored just after
             task.cancel()
     assert driver.connects == 9
     backoffs = [s for s in clock.sleeps if s != 1000.0]  # the rest are the probe loop's
