@@ -61,7 +61,9 @@ def plan_throw(facade: Facade, rng: random.Random, fps: float, release_frame: in
     u, v = facade.window_centre(floor, column)
     u += rng.uniform(-0.8, 0.8)
     v += rng.uniform(1.0, 1.7)
-    vu, vv = rng.uniform(-2.5, 2.5), rng.uniform(-0.5, 2.2)
+    vu, vv = rng.uniform(-2.0, 2.0), rng.uniform(-0.5, 2.2)
+    if column in (0, spec.columns - 1):  # thrown out from the wall, not off its side into the sky
+        vu = abs(vu) if column == 0 else -abs(vu)
     terminal = rng.uniform(15.0, 60.0)
     throw = Throw(floor, column, release_frame, size, contrast)
     throw.path = _fly(facade, u, v, vu, vv, terminal, fps)

@@ -22,13 +22,18 @@ from edge.vision.falls.calibration import FloorCalibration
 from edge.vision.falls.floors import floor_of_level
 from edge.vision.falls.motion import MotionConfig, MotionDetector
 from edge.vision.falls.tracker import Track, Tracker, TrackerConfig
-from edge.vision.falls.trajectory import G, TrajectoryConfig, evaluate
+from edge.vision.falls.trajectory import G, TrajectoryConfig, continues, evaluate
+
+#: verdicts of a track that may be the first piece of a fall
+_PARTIAL = frozenset({"too_few_points", "too_short", "fall_too_small"})
 
 
 @dataclass(frozen=True)
 class FallConfig:
     work_width: int = 640
     facade_margin_px: float = 12.0  # calibration pixels: objects fly a little in front of the wall
+    fragment_points: int = 4  # shorter tracks are neither judged nor kept to be joined
+    max_join_gap_s: float = 0.8  # a fragment this recent may be the start of a track
     motion: MotionConfig = field(default_factory=MotionConfig)
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
@@ -80,6 +85,7 @@ class FallDetector:
         self._same_px = 0.02 * calibration.frame_size[0]  # two tracks this close follow one object
         self.rejected: dict[str, int] = {}  # why tracks of enough points were not events
         self._emitted: list[FallEvent] = []
+        self._fragments: list[list[tuple[int, float, float]]] = []
 
     def process(self, frame: np.ndarray, index: int) -> list[FallEvent]:
         """Analyse frame number ``index``; returns the events whose tracks ended with this frame."""
@@ -114,9 +120,9 @@ class FallDetector:
         out: list[FallEvent] = []
         for group in _groups(ready, self._same_px):
             event = self._merged(group)
-            if not any(_same_object(event.track, other.track, self._same_px) for other in self._emitted[-20:]):
+            if not any(_same_object(event.track, other.track, self._same_px) for other in self._emitted):
                 out.append(event)
-        self._emitted += out
+        self._emitted = (self._emitted + out)[-20:]
         return sorted(out, key=lambda e: e.start_frame)
 
     def _merged(self, group: list[FallEvent]) -> FallEvent:
@@ -130,7 +136,7 @@ class FallDetector:
                 pooled.setdefault(f, []).append((x, y))
         points = [(f, float(np.mean([p[0] for p in ps])), float(np.mean([p[1] for p in ps])))
                   for f, ps in sorted(pooled.items())]
-        merged = self._event(points)
+        merged, _ = self._event(points)
         return merged if merged is not None else best
 
     def _cal_points(self, points: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
@@ -143,30 +149,56 @@ class FallDetector:
 
     def _judge(self, tracks: list[Track]) -> list[FallEvent]:
         events = []
-        for track in tracks:
-            if len(track.points) < self.config.trajectory.min_points:
-                continue
-            event = self._event(self._cal_points(track.points))
-            if event is not None:
-                events.append(event)
+        for track in sorted(tracks, key=lambda t: t.points[0][0]):
+            if len(track.points) >= self.config.fragment_points:
+                event = self._stitched(self._cal_points(track.points))
+                if event is not None:
+                    events.append(event)
         return events
 
-    def _event(self, points: list[tuple[int, float, float]]) -> FallEvent | None:
+    def _stitched(self, points: list[tuple[int, float, float]]) -> FallEvent | None:
+        """Judge a track alone and after each recent fragment: balconies can break one fall in pieces.
+
+        A fragment is tried only when this track starts where, and as fast as,
+        the fragment carried on under gravity would be; the joined points must
+        then pass the whole trajectory test. The longest accepted (or, if none,
+        still plausible) point list is kept as a fragment for tracks ending later.
+        """
+        start = points[0][0]
+        horizon = self.config.max_join_gap_s * self.fps
+        self._fragments = [f for f in self._fragments if start - f[-1][0] <= horizon]
+        candidates = [points] + [f + points for f in self._fragments
+                                 if 0 < start - f[-1][0] <= horizon and self._continues(f, points)]
+        best: FallEvent | None = None
+        keep = points
+        for joined in candidates:
+            event, reason = self._event(joined)
+            if event is not None and (best is None or len(joined) > len(best.track)):
+                best, keep = event, joined
+            elif best is None and reason in _PARTIAL and len(joined) > len(keep):
+                keep = joined
+        self._fragments.append(keep)
+        return best
+
+    def _continues(self, first: list[tuple[int, float, float]], then: list[tuple[int, float, float]]) -> bool:
+        return continues(first, then, self.calibration, self.fps, self.config.trajectory)
+
+    def _event(self, points: list[tuple[int, float, float]]) -> tuple[FallEvent | None, str]:
         verdict = evaluate(points, self.calibration, self.fps, self.config.trajectory)
         if not verdict.accepted or verdict.release is None:
             self.rejected[verdict.reason] = self.rejected.get(verdict.reason, 0) + 1
-            return None
+            return None, verdict.reason
         release = verdict.release
         y = self.calibration.y_at_level(release.x, release.level)
         if not self.calibration.inside_facade(release.x, y, self.config.facade_margin_px):
-            return None
+            return None, "release_outside_facade"
         reading = floor_of_level(self.calibration, release.level)
         return FallEvent(
             start_frame=points[0][0], end_frame=points[-1][0],
             release_frame=points[0][0] + release.t * self.fps,
             origin=(release.x, y), floor=reading.floor, floor_alt=reading.floor_alt,
             confidence=verdict.confidence, track=points,
-        )
+        ), "ok"
 
 
 def _groups(events: list[FallEvent], tolerance_px: float) -> list[list[FallEvent]]:
@@ -183,15 +215,10 @@ def _groups(events: list[FallEvent], tolerance_px: float) -> list[list[FallEvent
 
 def _same_object(a: list[tuple[int, float, float]], b: list[tuple[int, float, float]],
                  tolerance_px: float) -> bool:
-    """Do two tracks follow one object: close at a few common frames, or one continuing the other?"""
+    """Do two tracks follow one object: close at a few common frames? (Pieces in sequence are joined
+    by :meth:`FallDetector._stitched`, which checks the physics.)"""
     positions = {f: (x, y) for f, x, y in b}
     close = sum(1 for f, x, y in a if f in positions and np.hypot(x - positions[f][0], y - positions[f][1])
                 <= tolerance_px)
-    if close >= 3:
-        return True
-    first, last = (a, b) if a[0][0] <= b[0][0] else (b, a)
-    gap = last[0][0] - first[-1][0]
-    if 0 < gap <= 12:
-        fx, fy = first[-1][1], first[-1][2]
-        return bool(np.hypot(last[0][1] - fx, last[0][2] - fy) <= tolerance_px * gap)
+    return close >= 3
     return False

@@ -108,10 +108,13 @@ class MotionDetector:
         self._history = [prev1, grey]
         d1 = cv2.absdiff(grey, prev1)
         d2 = cv2.absdiff(grey, prev2)
-        d_background = cv2.absdiff(grey, cv2.convertScaleAbs(self._background))
+        background = cv2.convertScaleAbs(self._background)
+        d_background = cv2.absdiff(grey, background)
         cv2.accumulateWeighted(grey, self._background, self.config.background_rate)
         threshold = self._threshold(d1)
-        edges = self._edges(prev1)
+        # edges of the background, not of a frame (a slow object's own edges would hide it);
+        # while shaking, of the last frame, which the background's blur under-estimates
+        edges = self._edges(prev1 if self._frames - self._shaken_at < 5 else background)
         c = self.config
         present = cv2.compare(d_background, cv2.add(edges, threshold * c.background_share), cv2.CMP_GT)
         recent = cv2.add(edges, threshold * c.recent_share)

@@ -5,11 +5,14 @@ Heights are measured in floors through the calibration (its continuous
 follows from the calibration and the storey height. A track passes when:
 
 * it has enough points over enough time;
-* its height fits ``z(t) = z0 + v0 t - a t^2 / 2`` with ``a`` inside the band
+* over its first ``fit_window_s`` (later, drag makes a long fall linear) its
+  height fits ``z(t) = z0 + v0 t - a t^2 / 2`` with ``a`` inside the band
   (a fraction of g, allowing for air drag and calibration error), with a small
   residual, and the quadratic clearly beats a straight line (F-test);
 * it descends monotonically after the apex;
-* it was seen in most frames of its span (a track hopping between leaves is not);
+* it was seen in most frames of its span, and where it was hidden for a while
+  it reappears where and as fast as gravity says (a track hopping between
+  leaves does neither);
 * its horizontal motion is smooth (a low-order curve: perspective and drag bend
   it a little, swaying does not fit) and not faster than a throw;
 * it fell at least ``min_fall_floors``.
@@ -39,6 +42,7 @@ class TrajectoryConfig:
     min_points: int = 6
     min_duration_s: float = 0.3
     min_density: float = 0.6  # share of the frames in its span a track was seen in
+    fit_window_s: float = 1.6  # the parabola is fitted on the track's first seconds
     accel_band_g: tuple[float, float] = (0.3, 1.7)
     max_residual_floors: float = 0.12
     min_f_statistic: float = 12.0
@@ -48,6 +52,9 @@ class TrajectoryConfig:
     max_extrapolation_s: float = 0.8
     release_window_s: float = 0.8  # the release is fitted on this much of the track's start
     rise_tolerance_floors: float = 0.1
+    gap_frames: int = 3  # a track with a longer gap is pieces, and each must continue the last
+    join_level_tolerance: float = 0.2  # floors
+    join_speed_tolerance: float = 0.6  # floors per second, or a quarter of the speed if more
 
 
 @dataclass(frozen=True)
@@ -83,17 +90,23 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
         return TrajectoryVerdict(False, "too_short", points=n)
     if n < c.min_density * (frames[-1] - frames[0] + 1):
         return TrajectoryVerdict(False, "too_sparse", points=n)
+    if not _pieces_continue(track, calibration, fps, c):
+        return TrajectoryVerdict(False, "pieces_do_not_continue", points=n)
     xs = np.array([p[1] for p in track])
     z = np.array([calibration.level(p[1], p[2]) for p in track])
-    quad = np.polyfit(t, z, 2)
-    sse_q = _sse(np.polyval(quad, t), z)
-    sse_l = _sse(np.polyval(np.polyfit(t, z, 1), t), z)
+    head = t <= t[0] + c.fit_window_s  # drag makes long falls linear: judge the shape on the start
+    th, zh, xh = t[head], z[head], xs[head]
+    quad = np.polyfit(th, zh, 2)
+    sse_q = _sse(np.polyval(quad, th), zh)
+    sse_l = _sse(np.polyval(np.polyfit(th, zh, 1), th), zh)
     accel = -2.0 * quad[0] * c.storey_m
-    residual = math.sqrt(sse_q / n)
+    residual = math.sqrt(sse_q / len(th))
     fall = float(z.max() - z[-1])
     verdict = {"accel_ms2": accel, "residual_floors": residual, "fall_floors": fall, "points": n}
-    f_stat = (sse_l - sse_q) / max(sse_q / max(n - 3, 1), 1e-9)
-    reason = _shape_problem(t, xs, z, quad, residual, f_stat, accel, calibration, c)
+    f_stat = (sse_l - sse_q) / max(sse_q / max(len(th) - 3, 1), 1e-9)
+    reason = _shape_problem(th, xh, zh, quad, residual, f_stat, accel, calibration, c)
+    if reason is None and not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
+        reason = "not_monotone"
     if reason is None and fall < c.min_fall_floors:
         reason = "fall_too_small"
     if reason is not None:
@@ -178,3 +191,40 @@ def _confidence(accel: float, residual: float, n: int, fall: float, release: Rel
     origin = 1.0 if release.observed else max(0.5, 1.0 + release.t / (2 * c.max_extrapolation_s))
     score = (0.3 * physics + 0.3 * fit + 0.4 * seen) * origin
     return round(min(1.0, max(0.0, score)), 3)
+
+
+def continues(first: list[tuple[float, float, float]], then: list[tuple[float, float, float]],
+              calibration: FloorCalibration, fps: float, config: TrajectoryConfig | None = None) -> bool:
+    """Does ``then`` start where, and as fast as, ``first`` carried on under gravity would be?"""
+    c = config or TrajectoryConfig()
+    g = G / c.storey_m
+    z_end, vz_end, x_end, vx_end = _motion(first[-8:], calibration, fps, g, at_end=True)
+    z_begin, vz_begin, x_begin, _ = _motion(then[:8], calibration, fps, g, at_end=False)
+    dt = (then[0][0] - first[-1][0]) / fps
+    z = z_end + vz_end * dt - 0.5 * g * dt * dt
+    vz = vz_end - g * dt
+    floor_px = calibration.floor_height_px(x_begin, calibration.y_at_level(x_begin, z_begin))
+    return (abs(z - z_begin) <= c.join_level_tolerance
+            and abs(vz - vz_begin) <= max(c.join_speed_tolerance, 0.25 * abs(vz))
+            and abs(x_end + vx_end * dt - x_begin) <= 0.5 * floor_px)
+
+
+def _pieces_continue(track: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float,
+                     c: TrajectoryConfig) -> bool:
+    cuts = [k for k in range(1, len(track)) if track[k][0] - track[k - 1][0] > c.gap_frames]
+    pieces = [track[a:b] for a, b in zip([0, *cuts], [*cuts, len(track)], strict=True)]
+    return all(continues(a, b, calibration, fps, c) for a, b in zip(pieces, pieces[1:], strict=False)
+               if len(a) >= 3 and len(b) >= 2)
+
+
+def _motion(points: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float, g: float,
+            at_end: bool) -> tuple[float, float, float, float]:
+    """Level, vertical speed (floors/s), x and horizontal speed (px/s) at one end of a short track."""
+    t = (np.array([p[0] for p in points], float) - points[-1 if at_end else 0][0]) / fps
+    z = np.array([calibration.level(x, y) for _, x, y in points])
+    xs = np.array([p[1] for p in points])
+    if len(points) < 2:
+        return float(z[0]), 0.0, float(xs[0]), 0.0
+    vz, z0 = np.polyfit(t, z + 0.5 * g * t**2, 1)
+    vx, x0 = np.polyfit(t, xs, 1)
+    return float(z0), float(vz), float(x0), float(vx)
