@@ -11,6 +11,7 @@ import asyncio
 import io
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import cv2
 import pytest
@@ -24,7 +25,7 @@ from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
 from edge.vision.falls.config import FallsConfig
-from edge.vision.falls.service import FallService
+from edge.vision.falls.service import CameraAnalysis, FallService
 from tests.fakes import FakeClock, wait_until
 from tests.scenes.render import SceneSpec, write_scene
 
@@ -142,3 +143,39 @@ async def test_evidence_older_than_its_retention_is_erased(tmp_path) -> None:
         clock.elapsed += timedelta(days=31).total_seconds()
         assert await service.purge_evidence() == 1
     assert not media.path_for(clip.sha256).exists() and media.path_for(snapshot.sha256).exists()
+
+
+async def test_a_camera_blinded_by_snow_says_so_once(tmp_path) -> None:
+    spec = SceneSpec(size=(640, 360), seconds=3, throws=0, distractors=("snow",), seed=5)
+    video, calibration, _ = await asyncio.to_thread(write_scene, spec, tmp_path)
+    site = SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra="")
+    config = parse_config(site.replace("post_s = 0.5", "post_s = 0.5\nblind_window_s = 1.0"))
+    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: any(e.type == "falls.blind" for e in falls(daemon)), timeout=30)
+        await asyncio.sleep(2.5)  # more snowy windows: still one report
+        status = daemon.status()["falls"]["cameras"]["facade-1"]
+        stop.set()
+    (blind,) = [e for e in falls(daemon) if e.type == "falls.blind"]
+    assert blind.priority == 2 and blind.data["skipped_share"] >= 0.5 and blind.data["reasons"]
+    assert status["blind"] is True
+    assert not [e for e in falls(daemon) if e.type in ("fall.detected", "falls.sighted")]
+
+
+async def test_blind_then_sighted_are_each_reported_once() -> None:
+    recorded: list[tuple[str, dict]] = []
+
+    async def record(type_: str, _priority: int, data: dict, **_kw: object) -> None:
+        recorded.append((type_, data))
+
+    service = FallService(FallsConfig(), cameras={}, media=None, record=record)  # type: ignore[arg-type]
+    detector = SimpleNamespace(skipped={"warming": 5})
+    analysis = CameraAnalysis(detector, ring=None, fps=25.0)  # type: ignore[arg-type]
+    for skipped_in_window in (0, 20, 24, 25, 2, 0):  # of 25 frames each
+        analysis.frames += 25
+        detector.skipped["too many blobs"] = detector.skipped.get("too many blobs", 0) + skipped_in_window
+        await service._check_sight("facade-1", analysis)
+    assert [(t, d["skipped_share"]) for t, d in recorded] == [("falls.blind", 0.8), ("falls.sighted", 0.08)]
+    assert recorded[0][1]["reasons"] == {"too many blobs": 20}

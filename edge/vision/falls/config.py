@@ -27,6 +27,11 @@ class FallsConfig(BaseModel):
     default_fps: float = Field(
         25.0, gt=0, le=120, title="Frame rate when the camera does not say (fps)",
     )
+    blind_window_s: float = Field(
+        60.0, gt=0, le=3600, title="Blindness check every (s)",
+        description="If most frames of this long were skipped (snow, shake, a dirty lens), a falls.blind event says "
+        "the camera sees nothing; falls.sighted when it sees again.",
+    )
     evidence_retention_days: float = Field(
         180, gt=0, le=3650, title="Keep clips and pictures (days)",
         description="Evidence of falls is erased after this; it is kept longer than face snapshots on purpose.",

@@ -42,6 +42,7 @@ log = structlog.get_logger(__name__)
 CLIP_KIND, PICTURE_KIND = "fall.clip", "fall.picture"
 PURGE_EVERY_S = 3600.0
 FPS_SAMPLE_FRAMES = 13  # half a second at 25 fps
+BLIND_SHARE, SIGHTED_SHARE = 0.5, 0.1  # of a window's frames skipped: blind from, sighted again below
 _CONTENT_TYPES = {".mp4": "video/mp4", ".avi": "video/x-msvideo"}
 
 
@@ -54,6 +55,16 @@ class CameraAnalysis:
     fps: float
     frames: int = 0
     events: list[FallEvent] = field(default_factory=list)
+    blind: bool = False  # most frames of the last window were skipped (snow, a dirty lens, constant shake)
+    window_frames: int = 0  # frames and skips counted since the window began
+    window_skips: dict[str, int] = field(default_factory=dict)
+
+    def take_window(self) -> tuple[int, dict[str, int]]:
+        """Frames analysed and frames skipped (by reason, warm-up aside) since the last call."""
+        skips = {k: v for k, v in self.detector.skipped.items() if k != "warming"}
+        delta = {k: v - self.window_skips.get(k, 0) for k, v in skips.items() if v > self.window_skips.get(k, 0)}
+        frames, self.window_frames, self.window_skips = self.frames - self.window_frames, self.frames, skips
+        return frames, delta
 
 
 class FallService:
@@ -101,7 +112,7 @@ class FallService:
     def status(self) -> dict[str, Any]:
         return {
             "errors": self.errors,
-            "cameras": {cid: {"fps": a.fps, "frames": a.frames, "events": len(a.events),
+            "cameras": {cid: {"fps": a.fps, "frames": a.frames, "events": len(a.events), "blind": a.blind,
                               "skipped": dict(a.detector.skipped)}
                         for cid, a in self.analyses.items()},
         }
@@ -121,6 +132,7 @@ class FallService:
         analysis, frames = await self._warm_up(camera, calibration)
         self.analyses[camera_id] = analysis
         post = round(self.config.post_s * analysis.fps)
+        blind_window = max(1, round(self.config.blind_window_s * analysis.fps))
         with ThreadPoolExecutor(1, thread_name_prefix=f"falls:{camera_id}") as thread:
             async with asyncio.TaskGroup() as reports:
                 waiting: list[FallEvent] = []
@@ -134,9 +146,27 @@ class FallService:
                         continue
                     last = frame.index
                     waiting += await loop.run_in_executor(thread, _analyse, analysis, frame)
+                    if analysis.frames - analysis.window_frames >= blind_window:
+                        await self._check_sight(camera_id, analysis)
                     for event in [e for e in waiting if frame.index >= e.end_frame + post]:
                         waiting.remove(event)
                         reports.create_task(self._report(camera_id, camera, analysis, event, frame.index))
+
+    async def _check_sight(self, camera_id: str, analysis: CameraAnalysis) -> None:
+        """A camera that skips most frames sees nothing: say so once (``falls.blind``), and once when it
+        sees again (``falls.sighted``), so nobody trusts a silent camera."""
+        frames, skips = analysis.take_window()
+        share = sum(skips.values()) / frames if frames else 0.0
+        if not analysis.blind and share >= BLIND_SHARE:
+            analysis.blind = True
+            log.warning("falls.blind", camera=camera_id, skipped_share=round(share, 2), reasons=skips)
+            await self._record("falls.blind", 2, {"camera": camera_id, "skipped_share": round(share, 2),
+                                                  "reasons": skips}, device_id=camera_id)
+        elif analysis.blind and share <= SIGHTED_SHARE:
+            analysis.blind = False
+            log.info("falls.sighted", camera=camera_id)
+            await self._record("falls.sighted", 2, {"camera": camera_id, "skipped_share": round(share, 2)},
+                               device_id=camera_id)
 
     async def _warm_up(self, camera: Any, calibration: FloorCalibration) -> tuple[CameraAnalysis, list[Any]]:
         """The camera's analysis, once its frame rate is known: its config's ``fps``, else measured over
