@@ -28,12 +28,12 @@ import cv2
 import numpy as np
 import psutil
 
+from drivers.camera.frame import Frame
 from edge.vision.faces.config import FacesConfig
 from edge.vision.faces.demo_video import make_gate_video
 from edge.vision.faces.engine import FaceEngine
 from edge.vision.faces.gallery import Gallery
 from edge.vision.faces.models import load_models
-from edge.vision.faces.offline import VideoFrame
 from edge.vision.faces.pipeline import FacePipeline
 from edge.vision.faces.workers import FaceWorkers
 
@@ -136,7 +136,7 @@ async def _time_pipeline(config: FacesConfig, frame: np.ndarray, gallery: Galler
             # detected, encoded and matched in full — the worst case, which is what a newcomer costs
             pipeline = FacePipeline(workers, lambda: gallery, lambda *_: granted, rules=config.match_rules(),
                                     tracks=config.track_settings())
-            video_frame = VideoFrame(index, float(index), datetime.now(UTC), frame)
+            video_frame = Frame(index, float(index), datetime.now(UTC), frame)
             started = time.perf_counter()
             await pipeline.process(video_frame)
             times.append(_ms(started))

@@ -1,23 +1,25 @@
-"""Evidence: the frame ring stays bounded; a clip and an annotated picture are written."""
+"""Evidence: the daemon's frame ring stays bounded; a clip and an annotated picture are written."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from edge.vision.falls.detector import FallEvent
-from edge.vision.falls.evidence import FrameRing, annotate, write_evidence
+from edge.vision.falls.evidence import annotate, write_evidence
+from edge.vision.falls.ring import JpegRing
 
 EVENT = FallEvent(start_frame=10, end_frame=30, release_frame=9.5, origin=(100.0, 40.0), floor=7, floor_alt=8,
                   confidence=0.9, track=[(f, 100.0 + f, 40.0 + 0.2 * f * f) for f in range(10, 31)])
 
 
 def test_ring_keeps_the_last_seconds_only() -> None:
-    ring = FrameRing(seconds=2, fps=10)
+    ring = JpegRing(seconds=2, fps=10, width=320)
     for index in range(50):
-        ring.push(index, np.zeros((4, 4, 3), np.uint8))
+        ring.push(index, datetime(2026, 11, 27, tzinfo=UTC), np.zeros((4, 4, 3), np.uint8))
     assert len(ring) == 20
     assert [i for i, _ in ring.between(0, 100)] == list(range(30, 50))
     assert [i for i, _ in ring.between(35, 37)] == [35, 36, 37]

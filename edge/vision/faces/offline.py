@@ -10,7 +10,6 @@ own frame rate, so the result does not depend on how fast this machine is.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from drivers.camera.frame import Frame
 from edge.vision.faces.engine import FaceEngine
 from edge.vision.faces.gallery import Gallery
 from edge.vision.faces.pipeline import AccessLike, FaceDecision, FacePipeline, PipelineStats
@@ -52,15 +52,6 @@ def identify_image(engine: FaceEngine, gallery: Gallery, rules: MatchRules, path
     return {"image": str(path), "faces": out}
 
 
-@dataclass(frozen=True, slots=True)
-class VideoFrame:
-    index: int
-    monotonic: float
-    wall: datetime
-    image: np.ndarray
-    detail: np.ndarray | None = None
-
-
 async def watch_video(
     path: Path,
     analyzer: FaceAnalyzer,
@@ -86,7 +77,7 @@ async def watch_video(
             ok, image = capture.read()
             if not ok:
                 break
-            frame = VideoFrame(index, index * period, start + timedelta(seconds=index * period), image)
+            frame = Frame(index, index * period, start + timedelta(seconds=index * period), image)
             for decision in await pipeline.process(frame):
                 yield decision
             index += 1

@@ -26,6 +26,7 @@ import structlog
 from edge.access.config import AccessConfig
 from edge.access.loader import PolicyLoader
 from edge.access.policy import AccessPolicy
+from edge.store.database import open_database
 from edge.store.media import MediaStore
 from edge.store.retention import purge_media
 from edge.store.writer import StoreWriter
@@ -79,9 +80,7 @@ class GalleryKeeper:
             conn.close()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(f"file:{self._db_path}?mode=ro", uri=True, timeout=5.0)
-        conn.execute("PRAGMA query_only = 1")
-        return conn
+        return open_database(self._db_path, readonly=True)
 
 
 async def embed_pending(keeper: GalleryKeeper, analyzer: FaceAnalyzer, writer: StoreWriter, keep_photo: bool) -> int:

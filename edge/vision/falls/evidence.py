@@ -1,16 +1,14 @@
-"""Evidence for a detected fall: a ring of recent frames, a clip around the event, one annotated picture.
+"""Evidence for a detected fall: a clip around the event and one annotated picture.
 
-:class:`FrameRing` keeps the last N seconds of a camera's frames (the daemon
-pushes every frame; memory is bounded by ``seconds x fps``). When an event
-ends, the daemon collects the frames from N s before the release to M s
-after, and :func:`write_evidence` — pure and blocking, meant for a worker —
-writes the clip and a JPEG with the trajectory, release point and floor label
-drawn on it. The daemon attaches both to the event as media.
+The daemon takes the frames from N s before the release to M s after out of
+its frame ring (:mod:`.ring`); the CLI re-reads them from the file. Then
+:func:`write_evidence` — pure and blocking, meant for a worker — writes the
+clip and a JPEG with the trajectory, release point and floor label drawn on
+it. The daemon attaches both to the event as media.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,22 +16,6 @@ import cv2
 import numpy as np
 
 from edge.vision.falls.detector import FallEvent
-
-
-class FrameRing:
-    """The last ``seconds`` of (index, frame); older frames fall out."""
-
-    def __init__(self, seconds: float, fps: float) -> None:
-        self._frames: deque[tuple[int, np.ndarray]] = deque(maxlen=max(1, round(seconds * fps)))
-
-    def push(self, index: int, frame: np.ndarray) -> None:
-        self._frames.append((index, frame))
-
-    def between(self, first: int, last: int) -> list[tuple[int, np.ndarray]]:
-        return [(i, f) for i, f in self._frames if first <= i <= last]
-
-    def __len__(self) -> int:
-        return len(self._frames)
 
 
 @dataclass(frozen=True)
