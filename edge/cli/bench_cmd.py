@@ -45,8 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     faces.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     faces.set_defaults(handler=bench_faces)
     falls = inner.add_parser("falls", help="thrown-object detection on generated façade footage: recall, false alarms")
-    falls.add_argument("--throws", type=int, default=60, help="throw scenes, 5 s each (default 60)")
-    falls.add_argument("--distractor-seconds", type=float, default=30.0, help="per distractor scene (default 30)")
+    falls.add_argument("--throws", type=int, default=120, help="throw scenes, 5 s each (default 120)")
+    falls.add_argument("--distractor-seconds", type=float, default=60.0,
+                       help="per distractor scene, 20 scenes (default 60: 20 min of footage)")
     falls.add_argument("--size", default="1280x720", help="frame size WxH (default 1280x720)")
     falls.add_argument("--seed", type=int, default=1)
     falls.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")

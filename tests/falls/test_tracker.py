@@ -61,3 +61,13 @@ def test_far_away_noise_does_not_join_a_track() -> None:
 
     longest = max(_run(30, blobs), key=lambda t: len(t.points))
     assert len(longest.points) == 30 and all(x < 200 for _, x, _ in longest.points)
+
+
+def test_a_cluttered_frame_extends_tracks_but_starts_none() -> None:
+    tracker = Tracker(lambda x, y: GRAVITY)
+    for frame in range(6):
+        tracker.update(frame, [_blob(*_falling(frame, 100, 1.0))])
+    assert [len(t.points) for t in tracker.tracks] == [6]
+    assert tracker.watch(6) and abs(tracker.watch(6)[0][0] - 106) < 1
+    tracker.update(6, [_blob(*_falling(6, 100, 1.0)), _blob(300, 40), _blob(20, 200)], spawn=False)
+    assert [len(t.points) for t in tracker.tracks] == [7]

@@ -72,3 +72,54 @@ def test_a_fall_of_one_floor_is_too_small() -> None:
     level0 = CAL.level(*throw.path[0])
     short = [p for p in throw.path if level0 - CAL.level(*p) < 1.0]
     assert evaluate(_track(short), CAL, FPS).reason == "fall_too_small"
+
+
+def test_a_fall_seen_only_near_its_terminal_speed_is_traced_back_with_drag() -> None:
+    """A light object from floor 14, seen only from 1.6 s after release: a drag-free parabola
+    would put the start several floors low; the drag fit finds the floor."""
+    rng = random.Random(4)
+    for _ in range(50):  # a throw whose object is light (terminal speed near 15 m/s)
+        throw = plan_throw(FACADE, rng, FPS, 0, floor=14, size_px=5)
+        if throw.terminal_ms < 20:
+            break
+    late = 40
+    verdict = evaluate(_track(throw.path[late:], first=late), CAL, FPS)
+    assert verdict.accepted and verdict.release is not None and not verdict.release.observed
+    assert verdict.release.t < -1.0
+    assert int(verdict.release.level) + 1 == 14
+
+
+def _drift(first: int, frames: int, x0: float, level0: float, floors_per_s: float) -> list[tuple[int, float, float]]:
+    """A leaf: sliding sideways, sinking slowly and steadily."""
+    points = []
+    for k in range(frames):
+        x = x0 + 4.0 * k
+        points.append((first + k, x, CAL.y_at_level(x, level0 - floors_per_s * k / FPS)))
+    return points
+
+
+def test_two_drifting_leaves_either_side_of_a_gap_are_not_one_fall() -> None:
+    from edge.vision.falls.trajectory import continues
+
+    first = _drift(100, 12, 500, 6.0, 0.4)
+    then = _drift(130, 6, 620, 4.2, 0.4)  # 1.6 floors lower 0.7 s later: a parabola fits the levels
+    assert not continues(first, then, CAL, FPS)
+    assert not evaluate(first + then, CAL, FPS).accepted
+
+
+def test_a_fall_hidden_by_balconies_is_joined_across_the_gaps() -> None:
+    throw = plan_throw(FACADE, random.Random(7), FPS, 0, floor=12, size_px=5)
+    track = _track(throw.path)
+    hidden = [p for p in track if not (10 <= p[0] < 16 or 26 <= p[0] < 31)]
+    verdict = evaluate(hidden, CAL, FPS)
+    assert verdict.accepted, verdict
+    assert int(verdict.release.level) + 1 == 12
+
+
+def test_a_point_or_two_seen_after_a_gap_is_dropped_not_trusted() -> None:
+    from edge.vision.falls.trajectory import verifiable
+
+    leaf = _drift(100, 12, 500, 6.0, 0.4)
+    stray = [(125, 700.0, CAL.y_at_level(700, 4.0)), (126, 702.0, CAL.y_at_level(702, 3.95))]
+    assert verifiable(leaf + stray) == leaf
+    assert evaluate(leaf + stray, CAL, FPS).reason != "ok"

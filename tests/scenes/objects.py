@@ -31,6 +31,7 @@ class Throw:
     contrast: int  # signed grey levels against the background
     path: list[tuple[float, float]] = field(default_factory=list)  # image (x, y) per frame from release
     hidden_behind_balconies: bool = False
+    terminal_ms: float = 0.0  # terminal speed under air drag
 
     @property
     def release_point(self) -> tuple[float, float]:
@@ -45,6 +46,7 @@ class Throw:
             "floor": self.floor, "column": self.column, "release_frame": self.release_frame,
             "end_frame": self.end_frame, "release_point": [round(c, 1) for c in self.release_point],
             "size_px": round(self.size_px, 1), "contrast": self.contrast,
+            "path": [[round(x, 1), round(y, 1)] for x, y in self.path],  # image position per frame
         }
 
 
@@ -65,7 +67,7 @@ def plan_throw(facade: Facade, rng: random.Random, fps: float, release_frame: in
     if column in (0, spec.columns - 1):  # thrown out from the wall, not off its side into the sky
         vu = abs(vu) if column == 0 else -abs(vu)
     terminal = rng.uniform(15.0, 60.0)
-    throw = Throw(floor, column, release_frame, size, contrast)
+    throw = Throw(floor, column, release_frame, size, contrast, terminal_ms=terminal)
     throw.path = _fly(facade, u, v, vu, vv, terminal, fps)
     throw.hidden_behind_balconies = rng.random() < 0.5
     return throw

@@ -12,6 +12,8 @@ It is synchronous and CPU-bound: the daemon runs it off the event loop.
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,10 +94,10 @@ class FallDetector:
         grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         if grey.shape[1] != self.work_size[0] or grey.shape[0] != self.work_size[1]:
             grey = cv2.resize(grey, self.work_size, interpolation=cv2.INTER_AREA)
-        result = self.motion.detect(grey)
+        result = self.motion.detect(grey, self.tracker.watch(index))
         if result.skipped is not None:
             self.skipped[result.skipped] = self.skipped.get(result.skipped, 0) + 1
-        self._pending += self._judge(self.tracker.update(index, result.blobs))
+        self._pending += self._judge(self.tracker.update(index, result.blobs, spawn=result.skipped is None))
         return self._settle(final=False)
 
     def finish(self) -> list[FallEvent]:
@@ -189,6 +191,7 @@ class FallDetector:
             self.rejected[verdict.reason] = self.rejected.get(verdict.reason, 0) + 1
             return None, verdict.reason
         release = verdict.release
+        points = [(int(f), x, y) for f, x, y in verdict.track]
         y = self.calibration.y_at_level(release.x, release.level)
         if not self.calibration.inside_facade(release.x, y, self.config.facade_margin_px):
             return None, "release_outside_facade"
@@ -215,10 +218,20 @@ def _groups(events: list[FallEvent], tolerance_px: float) -> list[list[FallEvent
 
 def _same_object(a: list[tuple[int, float, float]], b: list[tuple[int, float, float]],
                  tolerance_px: float) -> bool:
-    """Do two tracks follow one object: close at a few common frames? (Pieces in sequence are joined
-    by :meth:`FallDetector._stitched`, which checks the physics.)"""
-    positions = {f: (x, y) for f, x, y in b}
-    close = sum(1 for f, x, y in a if f in positions and np.hypot(x - positions[f][0], y - positions[f][1])
-                <= tolerance_px)
+    """Do two tracks follow one object: close at three or more of ``a``'s frames, where ``b`` is
+    interpolated between its points (two tracks of one object can take turns)? Pieces in sequence
+    are joined by :meth:`FallDetector._stitched`, which checks the physics."""
+    frames = [f for f, _, _ in b]
+    close = 0
+    for f, x, y in a:
+        k = bisect.bisect_left(frames, f)
+        if k < len(b) and frames[k] == f:
+            bx, by = b[k][1], b[k][2]
+        elif 0 < k < len(b) and frames[k] - frames[k - 1] <= 4:
+            share = (f - frames[k - 1]) / (frames[k] - frames[k - 1])
+            bx = b[k - 1][1] + share * (b[k][1] - b[k - 1][1])
+            by = b[k - 1][2] + share * (b[k][2] - b[k - 1][2])
+        else:
+            continue
+        close += math.hypot(x - bx, y - by) <= tolerance_px
     return close >= 3
-    return False

@@ -75,8 +75,18 @@ class Tracker:
         self.tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, frame: int, blobs: list[Blob]) -> list[Track]:
-        """Assign ``blobs`` seen at ``frame``; an empty list is a frame with nothing (or skipped)."""
+    def watch(self, frame: int, min_points: int = 3) -> list[tuple[float, float, float]]:
+        """(x, y, radius) where each track of ``min_points`` or more expects its object at ``frame``."""
+        out = []
+        for track in self.tracks:
+            if len(track.points) >= min_points:
+                x, y, speed = track.predict(frame, self.gravity, self.config.fit_points)
+                out.append((x, y, self._gate(track, speed, frame - track.last_frame)))
+        return out
+
+    def update(self, frame: int, blobs: list[Blob], spawn: bool = True) -> list[Track]:
+        """Assign ``blobs`` seen at ``frame``; an empty list is a frame with nothing (or skipped).
+        With ``spawn`` false (a cluttered frame) blobs extend tracks but start none."""
         pairs = []
         for t_index, track in enumerate(self.tracks):
             x, y, speed = track.predict(frame, self.gravity, self.config.fit_points)
@@ -100,7 +110,7 @@ class Tracker:
             if t_index not in taken_tracks:
                 track.missed = frame - track.last_frame
         for b_index, blob in enumerate(blobs):
-            if b_index not in taken_blobs:
+            if spawn and b_index not in taken_blobs:
                 self.tracks.append(Track(self._next_id, [(frame, blob.x, blob.y)]))
                 self._next_id += 1
         return self._retire(frame)

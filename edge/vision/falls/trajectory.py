@@ -11,8 +11,10 @@ follows from the calibration and the storey height. A track passes when:
   residual, and the quadratic clearly beats a straight line (F-test);
 * it descends monotonically after the apex;
 * it was seen in most frames of its span, and where it was hidden for a while
-  it reappears where and as fast as gravity says (a track hopping between
-  leaves does neither);
+  it reappears where and as fast as gravity says: the pieces either side of a
+  gap fit one parabola, and each falls as fast as that parabola says there (a
+  track hopping between leaves does neither); a piece too short to check is
+  dropped;
 * its horizontal motion is smooth (a low-order curve: perspective and drag bend
   it a little, swaying does not fit) and not faster than a throw;
 * it fell at least ``min_fall_floors``.
@@ -20,8 +22,9 @@ follows from the calibration and the storey height. A track passes when:
 The release point is the apex of a fit of the track's first
 ``release_window_s`` with gravity known (air drag bends longer falls): the
 observed apex when it lies within the track, else extrapolated backwards (the
-throw started unseen), within ``max_extrapolation_s``; beyond that, the first
-observed point.
+throw started unseen), within ``max_extrapolation_s``; beyond that, by a fit
+with air drag over the whole track (:mod:`.drag`), as an object seen only
+late is near its terminal speed.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.vision.falls.calibration import FloorCalibration
+from edge.vision.falls.drag import apex_with_drag
 
 G = 9.81
 
@@ -46,15 +50,22 @@ class TrajectoryConfig:
     accel_band_g: tuple[float, float] = (0.3, 1.7)
     max_residual_floors: float = 0.12
     min_f_statistic: float = 12.0
-    max_vx_floors_s: float = 4.0
+    max_vx_floors_s: float = 3.0  # 9 m/s across the façade: faster is a bird, not a throw
     max_x_residual_floors: float = 0.25
     min_fall_floors: float = 1.5
-    max_extrapolation_s: float = 0.8
+    max_extrapolation_s: float = 0.8  # with gravity alone; further back, drag is fitted too
+    max_drag_extrapolation_s: float = 3.0
     release_window_s: float = 0.8  # the release is fitted on this much of the track's start
     rise_tolerance_floors: float = 0.1
     gap_frames: int = 3  # a track with a longer gap is pieces, and each must continue the last
-    join_level_tolerance: float = 0.2  # floors
-    join_speed_tolerance: float = 0.6  # floors per second, or a quarter of the speed if more
+    join_level_tolerance: float = 0.2  # floors, of any point of two joined pieces from their joint fit
+    join_accel_band_g: tuple[float, float] = (0.2, 2.0)  # of the joint fit (short pieces: a loose estimate)
+    join_x_tolerance_floors: float = 0.4
+    terminal_floors_s: float = 3.0  # across a gap this fast (9 m/s), a near-zero acceleration is drag
+    join_speed_tolerance: float = 0.5  # floors per second, at least (more when a piece is short)
+    join_noise_floors: float = 0.03  # how precisely one point's height is known
+    min_density_occluded: float = 0.4  # a track in pieces that continue one another
+    min_piece_points: int = 3  # a piece seen between gaps must be this long to be joined
 
 
 @dataclass(frozen=True)
@@ -75,12 +86,14 @@ class TrajectoryVerdict:
     points: int = 0
     release: Release | None = None
     confidence: float = 0.0
+    track: tuple[tuple[float, float, float], ...] = ()  # the points judged (see :func:`verifiable`)
 
 
 def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float,
              config: TrajectoryConfig | None = None) -> TrajectoryVerdict:
     """Judge a track of (frame, x, y) points in calibration pixels, observed at ``fps``."""
     c = config or TrajectoryConfig()
+    track = verifiable(track, c)
     n = len(track)
     if n < c.min_points:
         return TrajectoryVerdict(False, "too_few_points", points=n)
@@ -88,9 +101,11 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
     t = (frames - frames[0]) / fps
     if t[-1] < c.min_duration_s:
         return TrajectoryVerdict(False, "too_short", points=n)
-    if n < c.min_density * (frames[-1] - frames[0] + 1):
+    pieces = _pieces(track, c)
+    density = c.min_density if len(pieces) == 1 else c.min_density_occluded
+    if n < density * (frames[-1] - frames[0] + 1):
         return TrajectoryVerdict(False, "too_sparse", points=n)
-    if not _pieces_continue(track, calibration, fps, c):
+    if not _pieces_continue(pieces, calibration, fps, c):
         return TrajectoryVerdict(False, "pieces_do_not_continue", points=n)
     xs = np.array([p[1] for p in track])
     z = np.array([calibration.level(p[1], p[2]) for p in track])
@@ -113,7 +128,7 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
         return TrajectoryVerdict(False, reason, **verdict)
     release = _release(t, xs, z, c)
     confidence = _confidence(accel, residual, n, fall, release, c)
-    return TrajectoryVerdict(True, "ok", release=release, confidence=confidence, **verdict)
+    return TrajectoryVerdict(True, "ok", release=release, confidence=confidence, track=tuple(track), **verdict)
 
 
 def _sse(fitted: np.ndarray, observed: np.ndarray) -> float:
@@ -179,7 +194,10 @@ def _release(t: np.ndarray, xs: np.ndarray, z: np.ndarray, c: TrajectoryConfig) 
         return at(apex, True)
     if apex >= -c.max_extrapolation_s:
         return at(apex, False)
-    return at(0.0, False)
+    # seen only well after it began: near its terminal speed, where drag decides the way back
+    moment, level, _ = apex_with_drag(t, z, g, c.storey_m, c.max_drag_extrapolation_s)
+    x = float(x0 + vx * max(moment, -c.max_extrapolation_s))
+    return Release(moment, x, level, False)
 
 
 def _confidence(accel: float, residual: float, n: int, fall: float, release: Release,
@@ -195,36 +213,71 @@ def _confidence(accel: float, residual: float, n: int, fall: float, release: Rel
 
 def continues(first: list[tuple[float, float, float]], then: list[tuple[float, float, float]],
               calibration: FloorCalibration, fps: float, config: TrajectoryConfig | None = None) -> bool:
-    """Does ``then`` start where, and as fast as, ``first`` carried on under gravity would be?"""
+    """Do ``first`` and ``then`` (later, after a gap) lie on one fall?
+
+    The end of ``first`` and the start of ``then`` are fitted together: their
+    heights must fit one parabola whose acceleration is in the gravity band,
+    every point within ``join_level_tolerance`` of it, and their x one line.
+    A joint fit weighs each piece by what was seen of it, where comparing the
+    speeds of two short pieces would let the noisier one decide.
+    """
     c = config or TrajectoryConfig()
-    g = G / c.storey_m
-    z_end, vz_end, x_end, vx_end = _motion(first[-8:], calibration, fps, g, at_end=True)
-    z_begin, vz_begin, x_begin, _ = _motion(then[:8], calibration, fps, g, at_end=False)
-    dt = (then[0][0] - first[-1][0]) / fps
-    z = z_end + vz_end * dt - 0.5 * g * dt * dt
-    vz = vz_end - g * dt
-    floor_px = calibration.floor_height_px(x_begin, calibration.y_at_level(x_begin, z_begin))
-    return (abs(z - z_begin) <= c.join_level_tolerance
-            and abs(vz - vz_begin) <= max(c.join_speed_tolerance, 0.25 * abs(vz))
-            and abs(x_end + vx_end * dt - x_begin) <= 0.5 * floor_px)
-
-
-def _pieces_continue(track: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float,
-                     c: TrajectoryConfig) -> bool:
-    cuts = [k for k in range(1, len(track)) if track[k][0] - track[k - 1][0] > c.gap_frames]
-    pieces = [track[a:b] for a, b in zip([0, *cuts], [*cuts, len(track)], strict=True)]
-    return all(continues(a, b, calibration, fps, c) for a, b in zip(pieces, pieces[1:], strict=False)
-               if len(a) >= 3 and len(b) >= 2)
-
-
-def _motion(points: list[tuple[float, float, float]], calibration: FloorCalibration, fps: float, g: float,
-            at_end: bool) -> tuple[float, float, float, float]:
-    """Level, vertical speed (floors/s), x and horizontal speed (px/s) at one end of a short track."""
-    t = (np.array([p[0] for p in points], float) - points[-1 if at_end else 0][0]) / fps
+    if len(first) < c.min_piece_points or len(then) < c.min_piece_points:
+        return False
+    points = list(first[-8:]) + list(then[:8])
+    t = (np.array([p[0] for p in points], float) - points[0][0]) / fps
     z = np.array([calibration.level(x, y) for _, x, y in points])
     xs = np.array([p[1] for p in points])
-    if len(points) < 2:
-        return float(z[0]), 0.0, float(xs[0]), 0.0
-    vz, z0 = np.polyfit(t, z + 0.5 * g * t**2, 1)
-    vx, x0 = np.polyfit(t, xs, 1)
-    return float(z0), float(vz), float(x0), float(vx)
+    quad = np.polyfit(t, z, 2)
+    accel = -2.0 * quad[0] * c.storey_m
+    lo, hi = c.join_accel_band_g
+    gap_middle = ((first[-1][0] + then[0][0]) / 2 - points[0][0]) / fps
+    if -float(np.polyval(np.polyder(quad), gap_middle)) >= c.terminal_floors_s:
+        lo = -0.1  # falling this fast, drag has taken over from gravity: no acceleration left to see
+    if not lo * G <= accel <= hi * G:
+        return False
+    if np.abs(np.polyval(quad, t) - z).max() > c.join_level_tolerance:
+        return False
+    # each piece must also fall as fast as the joint fit says there: a leaf drifting down slowly
+    # on either side of a gap fits a parabola through the gap, but not its slope at the ends
+    slope = np.polyder(quad)
+    for piece in (first[-8:], then[:8]):
+        tp = (np.array([p[0] for p in piece], float) - points[0][0]) / fps
+        zp = np.array([calibration.level(x, y) for _, x, y in piece])
+        if not _falls_as_fast(tp, zp, slope, c):
+            return False
+    floor_px = calibration.floor_height_px(float(xs[-1]), float(points[-1][2]))
+    return bool(np.abs(np.polyval(np.polyfit(t, xs, 1), t) - xs).max() <= c.join_x_tolerance_floors * floor_px)
+
+
+def _falls_as_fast(t: np.ndarray, z: np.ndarray, slope: np.ndarray, c: TrajectoryConfig) -> bool:
+    """Do a few points' heights change as fast as the fitted curve's derivative ``slope`` says there?
+    The tolerance grows as the points get fewer and closer together (their speed is less sure)."""
+    if len(t) < 3 or t[-1] <= t[0]:
+        return True
+    span = float(t[-1] - t[0])
+    observed = float(np.polyfit(t, z, 1)[0])
+    spread = c.join_noise_floors * math.sqrt(12.0 / (len(t) * span * span))
+    return abs(observed - float(np.polyval(slope, t.mean()))) <= max(c.join_speed_tolerance, 3.0 * spread)
+
+
+def _pieces(track: list[tuple[float, float, float]], c: TrajectoryConfig) -> list[list[tuple[float, float, float]]]:
+    """The track cut where it was unseen for more than ``gap_frames``."""
+    cuts = [k for k in range(1, len(track)) if track[k][0] - track[k - 1][0] > c.gap_frames]
+    return [track[a:b] for a, b in zip([0, *cuts], [*cuts, len(track)], strict=True)]
+
+
+def verifiable(track: list[tuple[float, float, float]], config: TrajectoryConfig | None = None
+               ) -> list[tuple[float, float, float]]:
+    """The track without pieces too short to check against their neighbours (a point or two seen
+    across a gap may as well be another leaf): what a fall is judged on."""
+    c = config or TrajectoryConfig()
+    pieces = _pieces(list(track), c)
+    if len(pieces) == 1:
+        return list(track)
+    return [point for piece in pieces if len(piece) >= c.min_piece_points for point in piece]
+
+
+def _pieces_continue(pieces: list[list[tuple[float, float, float]]], calibration: FloorCalibration, fps: float,
+                     c: TrajectoryConfig) -> bool:
+    return all(continues(a, b, calibration, fps, c) for a, b in zip(pieces, pieces[1:], strict=False))
