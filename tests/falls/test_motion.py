@@ -89,7 +89,7 @@ def test_clutter_keeps_only_blobs_where_an_object_is_expected() -> None:
     for _ in range(5):
         motion.detect(_frame(wall, rng))
     frame = _frame(wall, rng, specks + [(200.0, 120.0)])
-    watched = motion.detect(frame, watch=[(200.0, 120.0, 6.0)])
+    watched = motion.detect(frame, watch=lambda: [(200.0, 120.0, 6.0)])
     assert watched.skipped == "too_many_blobs"
     assert [(round(b.x), round(b.y)) for b in watched.blobs] == [(200, 120)]
     unwatched = _detector()

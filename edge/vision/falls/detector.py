@@ -94,7 +94,7 @@ class FallDetector:
         grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         if grey.shape[1] != self.work_size[0] or grey.shape[0] != self.work_size[1]:
             grey = cv2.resize(grey, self.work_size, interpolation=cv2.INTER_AREA)
-        result = self.motion.detect(grey, self.tracker.watch(index))
+        result = self.motion.detect(grey, lambda: self.tracker.watch(index))
         if result.skipped is not None:
             self.skipped[result.skipped] = self.skipped.get(result.skipped, 0) + 1
         self._pending += self._judge(self.tracker.update(index, result.blobs, spawn=result.skipped is None))

@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+#: where followed objects are expected this frame: (x, y, radius), asked for only when needed
+Watch = Callable[[], list[tuple[float, float, float]]]
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,10 @@ class MotionDetector:
         self._background = None
         self._young = None
 
-    def detect(self, grey: np.ndarray, watch: list[tuple[float, float, float]] | None = None) -> MotionResult:
-        """The blobs that moved in ``grey``. ``watch`` lists (x, y, radius) where followed objects
-        are expected: in a cluttered frame (rain, compression bursts) only blobs there are kept."""
+    def detect(self, grey: np.ndarray, watch: Watch | None = None) -> MotionResult:
+        """The blobs that moved in ``grey``. ``watch`` gives (x, y, radius) where followed objects
+        are expected; it is asked only for a cluttered frame (rain, a compression burst), where
+        only blobs there are kept."""
         self._frames += 1
         shift = self._shift(grey)
         decay = self.config.offset_decay
@@ -151,7 +156,7 @@ class MotionDetector:
             return MotionResult([], "changed_area", threshold)
         if changed == 0:
             return MotionResult([], None, threshold)
-        return self._blobs(moved, d1, threshold, watch or [])
+        return self._blobs(moved, d1, threshold, watch or list)
 
     def _learn(self, grey: np.ndarray) -> None:
         """Update the running-average background; freshly restarted pixels average their first
@@ -238,15 +243,15 @@ class MotionDetector:
             self._background = move(self._background)
         self._edge_map = None
 
-    def _blobs(self, moved: np.ndarray, diff: np.ndarray, threshold: float,
-               watch: list[tuple[float, float, float]]) -> MotionResult:
+    def _blobs(self, moved: np.ndarray, diff: np.ndarray, threshold: float, watch: Watch) -> MotionResult:
         joined = cv2.dilate(moved, self._join_kernel)  # one object's fragments become one contour
         contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         cluttered = len(contours) > self.config.max_blobs
         if cluttered:  # only near where a followed object is expected: no new tracks in clutter
-            if not watch or len(contours) > self.config.max_cluttered_blobs:
+            expected = watch() if len(contours) <= self.config.max_cluttered_blobs else []
+            if not expected:
                 return MotionResult([], "too_many_blobs", threshold)
-            contours = [k for k in contours if _near(cv2.boundingRect(k), watch)]
+            contours = [k for k in contours if _near(cv2.boundingRect(k), expected)]
         blobs = [b for b in (self._measure(k, moved, diff) for k in contours) if b is not None]
         return MotionResult(blobs, "too_many_blobs" if cluttered else None, threshold)
 
