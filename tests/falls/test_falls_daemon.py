@@ -179,3 +179,17 @@ async def test_blind_then_sighted_are_each_reported_once() -> None:
         await service._check_sight("facade-1", analysis)
     assert [(t, d["skipped_share"]) for t, d in recorded] == [("falls.blind", 0.8), ("falls.sighted", 0.08)]
     assert recorded[0][1]["reasons"] == {"too many blobs": 20}
+
+
+def test_the_frame_rate_is_measured_past_a_stall_and_its_catch_up_burst() -> None:
+    from types import SimpleNamespace
+
+    from edge.vision.falls.service import _measured_fps
+
+    stamps = [0.0, 0.04, 0.08, 0.40, 0.401, 0.402, 0.44, 0.48, 0.52, 0.56, 0.60, 0.64, 0.68]  # stalled, then caught up
+    frames = [SimpleNamespace(index=k, monotonic=t) for k, t in enumerate(stamps)]
+    assert _measured_fps(frames) == 25.0
+    dropped = [SimpleNamespace(index=2 * k, monotonic=0.08 * k) for k in range(13)]  # every other frame lost
+    assert _measured_fps(dropped) == 25.0
+    assert _measured_fps(frames[:1]) is None
+    assert _measured_fps([SimpleNamespace(index=k, monotonic=0.0) for k in range(5)]) is None  # no clock

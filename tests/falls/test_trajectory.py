@@ -7,7 +7,7 @@ import random
 import pytest
 
 from edge.vision.falls.calibration import parse_calibration
-from edge.vision.falls.trajectory import evaluate
+from edge.vision.falls.trajectory import TrajectoryConfig, evaluate
 from tests.scenes.facade import FacadeSpec, build_facade
 from tests.scenes.objects import plan_throw
 
@@ -123,3 +123,30 @@ def test_a_point_or_two_seen_after_a_gap_is_dropped_not_trusted() -> None:
     stray = [(125, 700.0, CAL.y_at_level(700, 4.0)), (126, 702.0, CAL.y_at_level(702, 3.95))]
     assert verifiable(leaf + stray) == leaf
     assert evaluate(leaf + stray, CAL, FPS).reason != "ok"
+
+
+def test_jitter_is_measured_from_the_track_itself() -> None:
+    import numpy as np
+
+    from edge.vision.falls.trajectory import _jitter
+
+    rng = np.random.default_rng(0)
+    frames = np.arange(60.0)
+    z = 12.0 - 0.02 * frames**2 + rng.normal(0, 0.01, 60)  # a fall, each height known to 0.01 floors
+    assert 0.005 < _jitter(frames, z) < 0.015  # the spread of a 60-point estimate is about 30 %
+    assert _jitter(frames, 12.0 - 0.02 * frames**2) < 1e-9  # the fall's own curvature is not jitter
+    assert _jitter(frames[::4], z[::4]) > 0  # a track processed at every 4th frame still has runs
+    assert _jitter(np.array([0.0, 5.0, 10.0, 12.0]), z[:4]) == 0.0  # too few runs: unknown
+
+
+def test_a_track_handed_on_between_objects_jumps_beyond_its_jitter() -> None:
+    """Each object sits a few pixels off the one parabola (a chain of leaves in a storm): the
+    residual stays small in floors, but is many times the wobble of any one of them."""
+    throw = plan_throw(FACADE, random.Random(7), FPS, 0, floor=12, size_px=5)
+    track = _track(throw.path, noise=0.25)
+    assert evaluate(track, CAL, FPS).accepted
+    offsets = [0.0, 3.5, -3.0, 2.5]
+    chained = [(f, x, y + offsets[min(3, int(f) // 10)]) for f, x, y in track]
+    verdict = evaluate(chained, CAL, FPS)
+    assert verdict.reason == "jumps_beyond_jitter", verdict
+    assert verdict.residual_floors < TrajectoryConfig().max_residual_floors  # the old test let it pass

@@ -17,6 +17,7 @@ is reported once (``falls.calibration_invalid``) and that camera skipped.
 from __future__ import annotations
 
 import asyncio
+import statistics
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -214,11 +215,14 @@ class FallService:
 
 
 def _measured_fps(frames: list[Any]) -> float | None:
-    """Frames per second from the frames' indices and clock stamps (dropped frames keep their index)."""
-    if len(frames) < 2:
+    """Frames per second from the frames' indices and clock stamps (dropped frames keep their index):
+    the median interval, so a stall at start-up and the burst that catches up after it don't count."""
+    intervals = [(b.monotonic - a.monotonic) / (b.index - a.index)
+                 for a, b in zip(frames, frames[1:], strict=False) if b.index > a.index]
+    if not intervals:
         return None
-    elapsed = frames[-1].monotonic - frames[0].monotonic
-    fps = (frames[-1].index - frames[0].index) / elapsed if elapsed > 0 else 0.0
+    interval = statistics.median(intervals)
+    fps = 1.0 / interval if interval > 0 else 0.0
     return round(fps, 1) if 1.0 <= fps <= 120.0 else None
 
 

@@ -10,6 +10,10 @@ follows from the calibration and the storey height. A track passes when:
   (a fraction of g, allowing for air drag and calibration error), with a small
   residual, and the quadratic clearly beats a straight line (F-test);
 * it descends monotonically after the apex;
+* its points stray from the parabola no more than its own jitter explains: the
+  jitter, measured from the second differences of consecutive points, is what
+  one object's position wobbles by; a chain of leaves handing the track on to
+  one another jumps at each hand-over by many times that;
 * it was seen in most frames of its span, and where it was hidden for a while
   it reappears where and as fast as gravity says: the pieces either side of a
   gap fit one parabola, and each falls as fast as that parabola says there (a
@@ -49,6 +53,8 @@ class TrajectoryConfig:
     fit_window_s: float = 1.6  # the parabola is fitted on the track's first seconds
     accel_band_g: tuple[float, float] = (0.3, 1.7)
     max_residual_floors: float = 0.12
+    max_residual_jitter_ratio: float = 5.0  # RMS residual / the track's own point jitter
+    min_jitter_px: float = 0.4  # below this, a track's jitter is taken as this (centroid quantisation)
     min_f_statistic: float = 12.0
     max_vx_floors_s: float = 3.0  # 9 m/s across the façade: faster is a bird, not a throw
     max_x_residual_floors: float = 0.25
@@ -122,6 +128,10 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
     reason = _shape_problem(th, xh, zh, quad, residual, f_stat, accel, calibration, c)
     if reason is None and not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
         reason = "not_monotone"
+    if reason is None:
+        floor_jitter = c.min_jitter_px / _floor_px(calibration, xh, zh)
+        if residual > c.max_residual_jitter_ratio * max(_jitter(frames[head], zh), floor_jitter):
+            reason = "jumps_beyond_jitter"
     if reason is None and fall < c.min_fall_floors:
         reason = "fall_too_small"
     if reason is not None:
@@ -158,6 +168,22 @@ def _shape_problem(t: np.ndarray, xs: np.ndarray, z: np.ndarray, quad: np.ndarra
     if abs(vx) / floor_px > c.max_vx_floors_s:
         return "horizontal_too_fast"
     return None
+
+
+def _jitter(frames: np.ndarray, z: np.ndarray) -> float:
+    """How much one point's height wobbles (floors): a robust spread of the second differences
+    of runs of consecutive points, where a smooth fall's own curvature is a constant offset.
+    0 when fewer than three runs of three were seen."""
+    step = np.diff(frames)
+    if step.size < 2:
+        return 0.0
+    unit = step.min()
+    runs = (step[1:] == unit) & (step[:-1] == unit)
+    second = (z[2:] - 2 * z[1:-1] + z[:-2])[runs]
+    if second.size < 3:
+        return 0.0
+    mad = float(np.median(np.abs(second - np.median(second))))
+    return 1.4826 * mad / math.sqrt(6.0)  # each second difference sums three points' noise: var 6 sigma^2
 
 
 def _floor_px(calibration: FloorCalibration, xs: np.ndarray, z: np.ndarray) -> float:
