@@ -150,3 +150,19 @@ def test_a_track_handed_on_between_objects_jumps_beyond_its_jitter() -> None:
     verdict = evaluate(chained, CAL, FPS)
     assert verdict.reason == "jumps_beyond_jitter", verdict
     assert verdict.residual_floors < TrajectoryConfig().max_residual_floors  # the old test let it pass
+
+
+def test_a_piece_that_stops_moving_sideways_after_a_gap_is_another_object() -> None:
+    """Heights that carry on across a gap are not enough: the track jumps ahead to a leaf that
+    drifts straight down, where the fall would have carried on sideways."""
+    from edge.vision.falls.trajectory import continues
+
+    throw = plan_throw(FACADE, random.Random(3), FPS, 0, floor=12, size_px=5)
+    brisk = [(x + 3.0 * k, y) for k, (x, y) in enumerate(throw.path[:60])]  # thrown out at 2 floors/s more
+    track = _track(brisk, noise=0.25)
+    first, then = track[:20], track[32:40]
+    assert continues(first, then, CAL, FPS)
+    ahead = [(f, x + 20, y) for f, x, y in then]  # 20 px further on, moving on as the fall did: still one
+    assert continues(first, ahead, CAL, FPS)
+    leaf = [(f, then[0][1] + 20 + 0.1 * k, y) for k, (f, _, y) in enumerate(then)]  # there, but not moving on
+    assert not continues(first, leaf, CAL, FPS)

@@ -69,6 +69,7 @@ class TrajectoryConfig:
     join_x_tolerance_floors: float = 0.4
     terminal_floors_s: float = 3.0  # across a gap this fast (9 m/s), a near-zero acceleration is drag
     join_speed_tolerance: float = 0.5  # floors per second, at least (more when a piece is short)
+    join_sideways_tolerance: float = 1.0  # the same, sideways: drag slows a light object's sideways speed fast
     join_noise_floors: float = 0.03  # how precisely one point's height is known
     min_density_occluded: float = 0.4  # a track in pieces that continue one another
     min_piece_points: int = 3  # a piece seen between gaps must be this long to be joined
@@ -270,21 +271,33 @@ def continues(first: list[tuple[float, float, float]], then: list[tuple[float, f
     for piece in (first[-8:], then[:8]):
         tp = (np.array([p[0] for p in piece], float) - points[0][0]) / fps
         zp = np.array([calibration.level(x, y) for _, x, y in piece])
-        if not _falls_as_fast(tp, zp, slope, c):
+        if not _moves_as_fast(tp, zp, slope, c):
             return False
     floor_px = calibration.floor_height_px(float(xs[-1]), float(points[-1][2]))
-    return bool(np.abs(np.polyval(np.polyfit(t, xs, 1), t) - xs).max() <= c.join_x_tolerance_floors * floor_px)
+    if np.abs(np.polyval(np.polyfit(t, xs, 1), t) - xs).max() > c.join_x_tolerance_floors * floor_px:
+        return False
+    # and sideways: a fall's horizontal speed changes smoothly (drag slows it), so a smooth curve
+    # through both pieces must match each piece's own speed; one leaf hands on to another does not
+    sideways = np.polyder(np.polyfit(t, xs / floor_px, 2))
+    for piece in (first[-8:], then[:8]):
+        tp = (np.array([p[0] for p in piece], float) - points[0][0]) / fps
+        if not _moves_as_fast(tp, np.array([p[1] for p in piece]) / floor_px, sideways, c,
+                              c.join_sideways_tolerance):
+            return False
+    return True
 
 
-def _falls_as_fast(t: np.ndarray, z: np.ndarray, slope: np.ndarray, c: TrajectoryConfig) -> bool:
-    """Do a few points' heights change as fast as the fitted curve's derivative ``slope`` says there?
+def _moves_as_fast(t: np.ndarray, z: np.ndarray, slope: np.ndarray, c: TrajectoryConfig,
+                   tolerance: float | None = None) -> bool:
+    """Do a few points' heights (or x, in floors) change as fast as the fitted curve's derivative ``slope`` says there?
     The tolerance grows as the points get fewer and closer together (their speed is less sure)."""
     if len(t) < 3 or t[-1] <= t[0]:
         return True
     span = float(t[-1] - t[0])
     observed = float(np.polyfit(t, z, 1)[0])
     spread = c.join_noise_floors * math.sqrt(12.0 / (len(t) * span * span))
-    return abs(observed - float(np.polyval(slope, t.mean()))) <= max(c.join_speed_tolerance, 3.0 * spread)
+    least = c.join_speed_tolerance if tolerance is None else tolerance
+    return abs(observed - float(np.polyval(slope, t.mean()))) <= max(least, 3.0 * spread)
 
 
 def _pieces(track: list[tuple[float, float, float]], c: TrajectoryConfig) -> list[list[tuple[float, float, float]]]:
