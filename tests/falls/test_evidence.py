@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from edge.vision.falls.detector import FallEvent
 from edge.vision.falls.evidence import annotate, write_evidence
@@ -44,3 +45,94 @@ def test_annotation_draws_at_the_scaled_origin() -> None:
     image = annotate(np.zeros((240, 320), np.uint8), EVENT, (0.5, 0.5))
     assert image.shape == (240, 320, 3)
     assert image[20 - 8: 20 + 9, 50 - 8: 50 + 9].any()
+
+
+def _fourcc(path: Path) -> str:
+    capture = cv2.VideoCapture(str(path))
+    code = int(capture.get(cv2.CAP_PROP_FOURCC))
+    capture.release()
+    return "".join(chr((code >> (8 * k)) & 0xFF) for k in range(4)).lower()
+
+
+def _moving_frames(size: tuple[int, int], count: int = 40) -> list[tuple[int, np.ndarray]]:
+    width, height = size
+    frames = []
+    for i in range(count):
+        image = np.full((height, width, 3), 90, np.uint8)
+        cv2.circle(image, (20 + 5 * i, 30 + i * i // 8), 6, (255, 255, 255), -1)
+        frames.append((i, image))
+    return frames
+
+
+def test_the_clip_is_h264_and_odd_sizes_are_padded(tmp_path: Path) -> None:
+    evidence = write_evidence(_moving_frames((321, 241)), EVENT, (642, 482), 25.0, tmp_path, "odd")
+    assert evidence.clip.suffix == ".mp4" and _fourcc(evidence.clip) in {"avc1", "h264"}
+    capture = cv2.VideoCapture(str(evidence.clip))
+    sizes = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        sizes.append(frame.shape[:2])
+    capture.release()
+    assert len(sizes) == 40 and set(sizes) == {(242, 322)}
+    assert not list(tmp_path.glob("*.log"))  # ffmpeg's messages are not left behind
+
+
+def test_without_ffmpeg_the_clip_is_still_written_as_mpeg4(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no ffmpeg on this PATH
+    evidence = write_evidence(_moving_frames((320, 240)), EVENT, (640, 480), 25.0, tmp_path, "plain")
+    assert evidence.clip.suffix == ".mp4" and _fourcc(evidence.clip) in {"mp4v", "fmp4"}
+
+
+def test_a_failing_ffmpeg_falls_back_and_leaves_no_half_written_clip(tmp_path: Path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    broken = bin_dir / "ffmpeg"
+    broken.write_text("#!/bin/sh\necho 'Unknown encoder libx264' >&2\nhead -c 1000 >/dev/null\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    evidence = write_evidence(_moving_frames((320, 240)), EVENT, (640, 480), 25.0, tmp_path / "out", "fallback")
+    assert _fourcc(evidence.clip) in {"mp4v", "fmp4"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["fallback.jpg", "fallback.mp4"]
+
+
+async def test_a_browser_plays_the_clip(tmp_path: Path) -> None:
+    """Debian's Chromium over a loopback HTTP server: the grid worker's phone must play the evidence."""
+    import shutil
+
+    from aiohttp import web
+    from playwright.async_api import async_playwright
+
+    from tests.api.test_console_browser import CHROMIUM, FLAGS
+
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/system-packages.txt)")
+    evidence = write_evidence(_moving_frames((320, 240)), EVENT, (640, 480), 25.0, tmp_path, "clip")
+    (tmp_path / "index.html").write_text(f'<!doctype html><video muted src="{evidence.clip.name}"></video>')
+    app = web.Application()
+    app.router.add_static("/media", tmp_path)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(f"http://127.0.0.1:{port}/media/index.html", wait_until="domcontentloaded")
+                await page.wait_for_function("document.querySelector('video').readyState >= 2", timeout=10_000)
+                shown = await page.evaluate("""async () => {
+                    const v = document.querySelector('video');
+                    v.currentTime = v.duration - 0.1;
+                    await new Promise(done => v.addEventListener('seeked', done, {once: true}));
+                    return {width: v.videoWidth, height: v.videoHeight, duration: v.duration, error: v.error};
+                }""")
+            finally:
+                await browser.close()
+    finally:
+        await runner.cleanup()
+    assert shown["error"] is None and (shown["width"], shown["height"]) == (320, 240)
+    assert abs(shown["duration"] - 40 / 25) < 0.1
