@@ -97,6 +97,7 @@ class MqttTransport:
         self._stopped = asyncio.Event()
         self._down_since: float | None = None  # monotonic time the current outage began
         self._ever_connected = False
+        self.connections = 0  # sessions opened so far: a blip shorter than anyone's poll still counts
 
     @property
     def connected(self) -> bool:
@@ -185,6 +186,7 @@ class MqttTransport:
             pass
 
     def _note_up(self) -> None:
+        self.connections += 1
         self._backoff.reset()
         where = {"host": self._settings.host, "port": self._settings.port, "client_id": self._settings.client_id}
         if self._down_since is not None and self._ever_connected:

@@ -68,17 +68,18 @@ class Uplink:
             mirror.wake()
 
     async def _wake_on_reconnect(self) -> None:
-        """A transport with a connection of its own (MQTT): when it comes back, send at once."""
-        was = {id(t): False for t in self.transports}
+        """A transport with a connection of its own (MQTT): when it comes back, send at once. It counts
+        its sessions, so an outage shorter than this poll (a broker restart) is not missed."""
+        seen = {id(t): getattr(t, "connections", 0) for t in self.transports}
         while True:
+            await asyncio.sleep(0.5)
             for transport in self.transports:
-                now = bool(getattr(transport, "connected", False))
-                if now and not was[id(transport)]:
+                now = getattr(transport, "connections", 0)
+                if now != seen[id(transport)]:
                     self.sender.wake()
                     for mirror in self.mirrors:
                         mirror.wake()
-                was[id(transport)] = now
-            await asyncio.sleep(0.5)
+                seen[id(transport)] = now
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as group:
@@ -88,7 +89,7 @@ class Uplink:
             for transport in self.transports:
                 if hasattr(transport, "run"):  # a connection of its own to keep up (MQTT)
                     group.create_task(transport.run(), name=f"uplink:{transport.name}")
-            if any(hasattr(t, "connected") for t in self.transports):
+            if any(hasattr(t, "connections") for t in self.transports):
                 group.create_task(self._wake_on_reconnect(), name="uplink:reconnect-wake")
 
     async def close(self) -> None:
