@@ -38,3 +38,25 @@ def apex_with_drag(t: np.ndarray, z: np.ndarray, g: float, storey_m: float, max_
         if sse[k] < best[0]:
             best = (float(sse[k]), float(apex_times[k]), float(level[k]), terminal)
     return best[1], best[2], best[3]
+
+
+def drag_fit_rms(t: np.ndarray, z: np.ndarray, g: float, storey_m: float, max_back_s: float,
+                 scale_band: tuple[float, float], step_s: float = 0.02) -> float:
+    """RMS residual (floors) of the best fit ``z = z_a − s·d(t − t_a)`` over the terminal speeds, the apex
+    anywhere from ``max_back_s`` before the first point to the last, and ``s`` (the calibration's error
+    in the storey height) inside ``scale_band``. ``d`` is taken as even in ``t − t_a``: near the apex,
+    where a throw rises, drag hardly matters yet."""
+    apex_times = np.arange(t[0] - max_back_s, t[-1] + 1e-9, step_s)
+    best = math.inf
+    for terminal in TERMINAL_SPEEDS_MS:
+        vt = terminal / storey_m
+        u = g * (t[None, :] - apex_times[:, None]) / vt
+        drop = (vt * vt / g) * (np.logaddexp(u, -u) - math.log(2.0))
+        d_mean, z_mean = drop.mean(axis=1), z.mean()
+        dd = drop - d_mean[:, None]
+        scale = -(dd * (z - z_mean)[None, :]).sum(axis=1) / np.maximum((dd * dd).sum(axis=1), 1e-12)
+        scale = np.clip(scale, *scale_band)
+        level = z_mean + scale * d_mean
+        sse = ((level[:, None] - scale[:, None] * drop - z[None, :]) ** 2).sum(axis=1)
+        best = min(best, float(sse.min()))
+    return math.sqrt(best / len(t))

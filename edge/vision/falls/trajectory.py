@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.vision.falls.calibration import FloorCalibration
-from edge.vision.falls.drag import apex_with_drag
+from edge.vision.falls.drag import apex_with_drag, drag_fit_rms
 
 G = 9.81
 
@@ -53,7 +53,7 @@ class TrajectoryConfig:
     fit_window_s: float = 1.6  # the parabola is fitted on the track's first seconds
     accel_band_g: tuple[float, float] = (0.3, 1.7)
     max_residual_floors: float = 0.12
-    max_residual_jitter_ratio: float = 5.0  # RMS residual / the track's own point jitter
+    max_residual_jitter_ratio: float = 5.5  # RMS residual from the fall's curve / the track's own point jitter
     min_jitter_px: float = 0.4  # below this, a track's jitter is taken as this (centroid quantisation)
     min_f_statistic: float = 12.0
     max_vx_floors_s: float = 3.0  # 9 m/s across the façade: faster is a bird, not a throw
@@ -129,10 +129,8 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
     reason = _shape_problem(th, xh, zh, quad, residual, f_stat, accel, calibration, c)
     if reason is None and not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
         reason = "not_monotone"
-    if reason is None:
-        floor_jitter = c.min_jitter_px / _floor_px(calibration, xh, zh)
-        if residual > c.max_residual_jitter_ratio * max(_jitter(frames[head], zh), floor_jitter):
-            reason = "jumps_beyond_jitter"
+    if reason is None and _jumps(frames[head], th, xh, zh, residual, calibration, c):
+        reason = "jumps_beyond_jitter"
     if reason is None and fall < c.min_fall_floors:
         reason = "fall_too_small"
     if reason is not None:
@@ -169,6 +167,18 @@ def _shape_problem(t: np.ndarray, xs: np.ndarray, z: np.ndarray, quad: np.ndarra
     if abs(vx) / floor_px > c.max_vx_floors_s:
         return "horizontal_too_fast"
     return None
+
+
+def _jumps(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, residual: float,
+           calibration: FloorCalibration, c: TrajectoryConfig) -> bool:
+    """Do the heights stray from the fall's curve by more than the track's own jitter explains? The
+    curve is the parabola (``residual``), else gravity with air drag, which bends a light object's
+    longer fall off its parabola (:func:`~.drag.drag_fit_rms`)."""
+    floor_jitter = c.min_jitter_px / _floor_px(calibration, xs, z)
+    limit = c.max_residual_jitter_ratio * max(_jitter(frames, z), floor_jitter)
+    if residual <= limit:
+        return False
+    return drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g) > limit
 
 
 def _jitter(frames: np.ndarray, z: np.ndarray) -> float:
