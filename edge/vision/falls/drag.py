@@ -29,9 +29,7 @@ def apex_with_drag(t: np.ndarray, z: np.ndarray, g: float, storey_m: float, max_
     apex_times = np.arange(t[0] - max_back_s, t[0] + 1e-9, step_s)
     best = (math.inf, float(t[0]), float(z[0]), TERMINAL_SPEEDS_MS[-1])
     for terminal in TERMINAL_SPEEDS_MS:
-        vt = terminal / storey_m
-        u = g * (t[None, :] - apex_times[:, None]) / vt
-        drop = (vt * vt / g) * (np.logaddexp(u, -u) - math.log(2.0))
+        drop = _drops(t, apex_times, g, terminal / storey_m)
         level = (z[None, :] + drop).mean(axis=1)
         sse = ((level[:, None] - drop - z[None, :]) ** 2).sum(axis=1)
         k = int(np.argmin(sse))
@@ -49,9 +47,7 @@ def drag_fit_rms(t: np.ndarray, z: np.ndarray, g: float, storey_m: float, max_ba
     apex_times = np.arange(t[0] - max_back_s, t[-1] + 1e-9, step_s)
     best = math.inf
     for terminal in TERMINAL_SPEEDS_MS:
-        vt = terminal / storey_m
-        u = g * (t[None, :] - apex_times[:, None]) / vt
-        drop = (vt * vt / g) * (np.logaddexp(u, -u) - math.log(2.0))
+        drop = _drops(t, apex_times, g, terminal / storey_m)
         d_mean, z_mean = drop.mean(axis=1), z.mean()
         dd = drop - d_mean[:, None]
         scale = -(dd * (z - z_mean)[None, :]).sum(axis=1) / np.maximum((dd * dd).sum(axis=1), 1e-12)
@@ -60,3 +56,9 @@ def drag_fit_rms(t: np.ndarray, z: np.ndarray, g: float, storey_m: float, max_ba
         sse = ((level[:, None] - scale[:, None] * drop - z[None, :]) ** 2).sum(axis=1)
         best = min(best, float(sse.min()))
     return math.sqrt(best / len(t))
+
+
+def _drops(t: np.ndarray, apex_times: np.ndarray, g: float, vt: float) -> np.ndarray:
+    """d(t − t_a) for every apex time (rows) and moment (columns), terminal speed ``vt`` (floors/s)."""
+    u = g * (t[None, :] - apex_times[:, None]) / vt
+    return (vt * vt / g) * (np.logaddexp(u, -u) - math.log(2.0))
