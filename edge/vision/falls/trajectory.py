@@ -10,8 +10,8 @@ follows from the calibration and the storey height. A track passes when:
   (a fraction of g, allowing for air drag and calibration error), with a small
   residual, and the quadratic clearly beats a straight line (F-test);
 * it descends monotonically after the apex;
-* its points stray from the parabola no more than its own jitter explains: the
-  jitter, measured from the second differences of consecutive points, is what
+* its points stray from its curve (the parabola, or gravity with air drag) no
+  more than its own jitter explains: the jitter, measured from the second differences of consecutive points, is what
   one object's position wobbles by; a chain of leaves handing the track on to
   one another jumps at each hand-over by many times that;
 * it was seen in most frames of its span, and where it was hidden for a while
@@ -278,23 +278,16 @@ def continues(first: list[tuple[float, float, float]], then: list[tuple[float, f
     # each piece must also fall as fast as the joint fit says there: a leaf drifting down slowly
     # on either side of a gap fits a parabola through the gap, but not its slope at the ends
     slope = np.polyder(quad)
-    for piece in (first[-8:], then[:8]):
-        tp = (np.array([p[0] for p in piece], float) - points[0][0]) / fps
-        zp = np.array([calibration.level(x, y) for _, x, y in piece])
-        if not _moves_as_fast(tp, zp, slope, c):
-            return False
+    pieces = (slice(0, len(first[-8:])), slice(len(first[-8:]), None))  # of ``points``: first's end, then's start
+    if not all(_moves_as_fast(t[k], z[k], slope, c) for k in pieces):
+        return False
     floor_px = calibration.floor_height_px(float(xs[-1]), float(points[-1][2]))
     if np.abs(np.polyval(np.polyfit(t, xs, 1), t) - xs).max() > c.join_x_tolerance_floors * floor_px:
         return False
     # and sideways: a fall's horizontal speed changes smoothly (drag slows it), so a smooth curve
     # through both pieces must match each piece's own speed; one leaf hands on to another does not
     sideways = np.polyder(np.polyfit(t, xs / floor_px, 2))
-    for piece in (first[-8:], then[:8]):
-        tp = (np.array([p[0] for p in piece], float) - points[0][0]) / fps
-        if not _moves_as_fast(tp, np.array([p[1] for p in piece]) / floor_px, sideways, c,
-                              c.join_sideways_tolerance):
-            return False
-    return True
+    return all(_moves_as_fast(t[k], xs[k] / floor_px, sideways, c, c.join_sideways_tolerance) for k in pieces)
 
 
 def _moves_as_fast(t: np.ndarray, z: np.ndarray, slope: np.ndarray, c: TrajectoryConfig,
