@@ -139,7 +139,10 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def run(throw_scenes: int = 120, distractor_seconds: float = 60.0, size: tuple[int, int] = (1280, 720),
-        seed: int = 1) -> dict[str, Any]:
+        seed: int = 1, distractors: frozenset[str] | None = None) -> dict[str, Any]:
+    """Throw scenes, then distractor-only scenes (day and night) of each set in
+    :data:`DISTRACTOR_SETS`, or only those naming one of ``distractors`` (a scene
+    is the same whichever others run beside it)."""
     render = _scenes()
     cv2.setNumThreads(1)
     started = time.monotonic()
@@ -147,7 +150,7 @@ def run(throw_scenes: int = 120, distractor_seconds: float = 60.0, size: tuple[i
     pairs: list = []
     missed: list[dict[str, Any]] = []
     throw_events = 0
-    false_alarms: dict[str, int] = {}
+    false_alarms: dict[str, int] = {}  # every distractor scene run, alarms or not
     distractor_frames = 0
     with tempfile.TemporaryDirectory(prefix="edge-bench-falls-") as tmp:
         directory = Path(tmp)
@@ -163,6 +166,8 @@ def run(throw_scenes: int = 120, distractor_seconds: float = 60.0, size: tuple[i
                         "watched_share": t["watched_share"]}
                        for t, e in found if e is None and t["size_px"] >= 3.0 and t["floor"] >= 3]
         for k, names in enumerate(DISTRACTOR_SETS):
+            if distractors is not None and not distractors & set(names):
+                continue
             for night in (False, True):
                 spec = render.SceneSpec(size=size, seconds=distractor_seconds, night=night, floors=10 + k % 8,
                                         throws=0, distractors=names, seed=seed * 2000 + 2 * k + night)
@@ -170,7 +175,7 @@ def run(throw_scenes: int = 120, distractor_seconds: float = 60.0, size: tuple[i
                 key = "+".join(names) + ("/night" if night else "/day")
                 false_alarms[key] = len(events)
                 distractor_frames += spec.frames
-    hours = distractor_frames / 25.0 / 3600
+    hours = max(distractor_frames, 1) / 25.0 / 3600
     analysis = timings["analysis"]
     result = _throw_figures(pairs, throw_events)
     result.update({
@@ -180,6 +185,7 @@ def run(throw_scenes: int = 120, distractor_seconds: float = 60.0, size: tuple[i
         "false_alarms_per_camera_day_upper_95": round(poisson_upper_95(sum(false_alarms.values())) / hours * 24, 1),
         "false_alarms_by_scene": {k: v for k, v in false_alarms.items() if v},
         "distractor_hours": round(hours, 3),
+        "distractor_scenes": sorted(false_alarms),
         "missed_target_class": missed,
         "ms_per_frame_p50": round(float(np.percentile(analysis, 50)), 2),
         "ms_per_frame_p95": round(float(np.percentile(analysis, 95)), 2),

@@ -50,6 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="per distractor scene, 20 scenes (default 60: 20 min of footage)")
     falls.add_argument("--size", default="1280x720", help="frame size WxH (default 1280x720)")
     falls.add_argument("--seed", type=int, default=1)
+    falls.add_argument("--distractors", help="comma-separated: run only the distractor scenes of these "
+                       "(birds, leaves, rain, snow, insect, laundry, lights, ir_switch, shake, night_noise)")
     falls.add_argument("--json", action="store_true", help="print JSON (the only format; kept for scripts)")
     falls.set_defaults(handler=bench_falls)
 
@@ -116,8 +118,15 @@ def bench_falls(args: argparse.Namespace) -> int:
         raise CliError(f"--size must be WIDTHxHEIGHT, not {args.size!r}") from None
     if args.throws < 0 or args.distractor_seconds <= 0 or min(width, height) < 64:
         raise CliError("--throws must be 0 or more, --distractor-seconds positive, --size at least 64x64")
+    only = None
+    if args.distractors is not None:
+        only = frozenset(name.strip() for name in args.distractors.split(",") if name.strip())
+        known = {name for names in falls.DISTRACTOR_SETS for name in names}
+        if not only or only - known:
+            raise CliError(f"--distractors must name some of {', '.join(sorted(known))}; "
+                           f"unknown: {', '.join(sorted(only - known)) or '(none given)'}")
     try:
-        result = falls.run(args.throws, args.distractor_seconds, (width, height), args.seed)
+        result = falls.run(args.throws, args.distractor_seconds, (width, height), args.seed, only)
     except falls.BenchUnavailable as exc:
         raise CliError(str(exc)) from None
     print(json.dumps(result))

@@ -22,6 +22,23 @@ def test_a_small_bench_prints_every_figure(capsys: pytest.CaptureFixture[str]) -
     assert 0 < result["ms_per_frame_p95"] < 1000
 
 
+def test_a_false_alarm_run_of_one_distractor(capsys: pytest.CaptureFixture[str]) -> None:
+    """Long false-alarm runs of one kind (a leaf storm): no throws, only the scenes named."""
+    argv = ["bench", "falls", "--json", "--throws", "0", "--distractors", "leaves", "--distractor-seconds", "1",
+            "--size", "640x360"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["distractor_scenes"] == ["leaves/day", "leaves/night"]
+    assert result["frames"] == 2 * 25 and result["throws"] == 0 and result["recall"] is None
+    assert result["false_alarms"] == 0 and result["false_alarms_per_camera_day_upper_95"] > 0
+
+
+def test_unknown_distractors_are_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "falls", "--json", "--throws", "0", "--distractors", "leaves,hail"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown: hail" in err
+
+
 def test_the_false_alarm_bound_is_poisson() -> None:
     assert poisson_upper_95(0) == pytest.approx(2.996, abs=0.01)
     assert poisson_upper_95(1) == pytest.approx(4.744, abs=0.01)

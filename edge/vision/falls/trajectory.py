@@ -73,6 +73,7 @@ class TrajectoryConfig:
     join_noise_floors: float = 0.03  # how precisely one point's height is known
     min_density_occluded: float = 0.4  # a track in pieces that continue one another
     min_piece_points: int = 3  # a piece seen between gaps must be this long to be joined
+    max_gap_per_piece_point: float = 2.5  # a piece after a gap of g frames needs g / this points to count
 
 
 @dataclass(frozen=True)
@@ -317,7 +318,14 @@ def verifiable(track: list[tuple[float, float, float]], config: TrajectoryConfig
     pieces = _pieces(list(track), c)
     if len(pieces) == 1:
         return list(track)
-    return [point for piece in pieces if len(piece) >= c.min_piece_points for point in piece]
+    kept: list[list[tuple[float, float, float]]] = []
+    for piece in pieces:
+        if len(piece) < c.min_piece_points:
+            continue
+        if kept and piece[0][0] - kept[-1][-1][0] > c.max_gap_per_piece_point * len(piece):
+            continue  # the longer it was unseen, the likelier a short piece after is something else
+        kept.append(piece)
+    return [point for piece in kept for point in piece]
 
 
 def _pieces_continue(pieces: list[list[tuple[float, float, float]]], calibration: FloorCalibration, fps: float,
