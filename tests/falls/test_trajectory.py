@@ -141,6 +141,38 @@ def test_a_short_piece_long_after_a_gap_is_dropped_not_trusted() -> None:
     assert verifiable(head + track[26:33]) == head + track[26:33]  # after 16, 7 are
 
 
+def _steady(x: float, level: float, pieces: list[tuple[int, float, float, float]], seed: int):
+    """Objects each moving steadily (frames, floors/s down, px/frame across, a jump down at the hand-over)."""
+    rng = random.Random(seed)
+    points, frame = [], 0
+    for frames, speed, vx, jump in pieces:
+        level -= jump
+        for _ in range(frames):
+            points.append((float(frame), x + rng.gauss(0, 0.25), CAL.y_at_level(x, level) + rng.gauss(0, 0.25)))
+            frame, level, x = frame + 1, level - speed / FPS, x + vx
+    return points
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_steady_objects_handing_on_are_not_a_fall(seed: int) -> None:
+    """A snowflake drifting down, then a nearer, faster one (snow at night made this false alarm):
+    the two speeds add up to a parabola, but two straight lines fit far better."""
+    track = _steady(640, 9.0, [(14, 0.5, 0.0, 0.0), (24, 1.6, 1.0, 0.12)], seed)
+    assert evaluate(track, CAL, FPS).reason == "two_steady_pieces"
+    assert evaluate(track, CAL, FPS, TrajectoryConfig(max_curve_to_lines=1e9)).accepted  # the other tests pass it
+
+
+def test_two_lines_fit_is_exact_over_every_split() -> None:
+    import numpy as np
+
+    from edge.vision.falls.trajectory import _two_lines_rms
+
+    t = np.arange(12.0)
+    assert _two_lines_rms(t, np.where(t < 5, t, 20 - 2 * t)) < 1e-6  # a kink after the 5th point
+    assert _two_lines_rms(t, t**2) > 1.0  # a parabola is no two lines
+    assert _two_lines_rms(t[:7], t[:7]) == float("inf")  # too few points for two lines of 4
+
+
 def test_jitter_is_measured_from_the_track_itself() -> None:
     import numpy as np
 

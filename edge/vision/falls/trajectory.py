@@ -55,6 +55,7 @@ class TrajectoryConfig:
     max_residual_floors: float = 0.12
     max_residual_jitter_ratio: float = 5.5  # RMS residual from the fall's curve / the track's own point jitter
     min_jitter_px: float = 0.4  # below this, a track's jitter is taken as this (centroid quantisation)
+    max_curve_to_lines: float = 2.0  # RMS from the fall's curve / from two steady straight pieces
     min_f_statistic: float = 12.0
     max_vx_floors_s: float = 3.0  # 9 m/s across the façade: faster is a bird, not a throw
     max_x_residual_floors: float = 0.25
@@ -132,6 +133,8 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
         reason = "not_monotone"
     if reason is None and _jumps(frames[head], th, xh, zh, residual, calibration, c):
         reason = "jumps_beyond_jitter"
+    if reason is None and _steady_pieces(frames[head], th, xh, zh, residual, calibration, c):
+        reason = "two_steady_pieces"
     if reason is None and fall < c.min_fall_floors:
         reason = "fall_too_small"
     if reason is not None:
@@ -180,6 +183,41 @@ def _jumps(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, res
     if residual <= limit:
         return False
     return drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g) > limit
+
+
+def _steady_pieces(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, residual: float,
+                   calibration: FloorCalibration, c: TrajectoryConfig) -> bool:
+    """Are the heights two objects moving steadily, one handing the track on to the other (snow or
+    leaves at their own speeds), rather than one accelerating fall? Two straight lines, split
+    anywhere, then fit far better than the fall's curve, and the curve misses by more than jitter."""
+    lines = _two_lines_rms(t, z)
+    if residual <= c.max_curve_to_lines * lines:
+        return False
+    jitter = max(_jitter(frames, z), c.min_jitter_px / _floor_px(calibration, xs, z))
+    curve = min(residual, drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g))
+    return curve > c.max_curve_to_lines * lines and curve > 1.5 * jitter
+
+
+def _two_lines_rms(t: np.ndarray, z: np.ndarray, least: int = 4) -> float:
+    """RMS residual of the best fit by two straight lines, each through ``least`` or more consecutive
+    points (inf when there are too few), from running sums over every split."""
+    n = len(t)
+    if n < 2 * least:
+        return math.inf
+    z = z - z.mean()
+    t = t - t.mean()
+
+    def sse(k: np.ndarray, s1: np.ndarray, st: np.ndarray, sz: np.ndarray, stt: np.ndarray,
+            stz: np.ndarray, szz: np.ndarray) -> np.ndarray:  # of a line through k points, from their sums
+        var_t = stt - st * st / k
+        cov = stz - st * sz / k
+        return (szz - sz * sz / k) - cov * cov / np.maximum(var_t, 1e-12)
+
+    sums = [np.cumsum(v) for v in (np.ones(n), t, z, t * t, t * z, z * z)]
+    head = [v[least - 1:n - least] for v in sums]  # the first k points, k = least .. n - least
+    tail = [v[-1] - h for v, h in zip(sums, head, strict=True)]
+    total = sse(head[0], *head) + sse(tail[0], *tail)
+    return math.sqrt(max(float(total.min()), 0.0) / n)
 
 
 def _jitter(frames: np.ndarray, z: np.ndarray) -> float:
