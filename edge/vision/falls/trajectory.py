@@ -14,11 +14,14 @@ follows from the calibration and the storey height. A track passes when:
   more than its own jitter explains: the jitter, measured from the second differences of consecutive points, is what
   one object's position wobbles by; a chain of leaves handing the track on to
   one another jumps at each hand-over by many times that;
+* it is not two objects each moving steadily, one handing the track on to the
+  other: a fall accelerates all along, so two straight lines never fit it far
+  better than its curve;
 * it was seen in most frames of its span, and where it was hidden for a while
   it reappears where and as fast as gravity says: the pieces either side of a
   gap fit one parabola, and each falls as fast as that parabola says there (a
-  track hopping between leaves does neither); a piece too short to check is
-  dropped;
+  track hopping between leaves does neither); a piece too short to check, or
+  short for how long it was unseen before, is dropped;
 * its horizontal motion is smooth (a low-order curve: perspective and drag bend
   it a little, swaying does not fit) and not faster than a throw;
 * it fell at least ``min_fall_floors``.
