@@ -134,10 +134,8 @@ def evaluate(track: list[tuple[float, float, float]], calibration: FloorCalibrat
     reason = _shape_problem(th, xh, zh, quad, residual, f_stat, accel, calibration, c)
     if reason is None and not _descends_after_apex(t, z, quad, max(c.rise_tolerance_floors, 3 * residual)):
         reason = "not_monotone"
-    if reason is None and _jumps(frames[head], th, xh, zh, residual, calibration, c):
-        reason = "jumps_beyond_jitter"
-    if reason is None and _steady_pieces(frames[head], th, xh, zh, residual, calibration, c):
-        reason = "two_steady_pieces"
+    if reason is None:
+        reason = _curve_problem(frames[head], th, xh, zh, residual, calibration, c)
     if reason is None and fall < c.min_fall_floors:
         reason = "fall_too_small"
     if reason is not None:
@@ -176,29 +174,31 @@ def _shape_problem(t: np.ndarray, xs: np.ndarray, z: np.ndarray, quad: np.ndarra
     return None
 
 
-def _jumps(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, residual: float,
-           calibration: FloorCalibration, c: TrajectoryConfig) -> bool:
-    """Do the heights stray from the fall's curve by more than the track's own jitter explains? The
-    curve is the parabola (``residual``), else gravity with air drag, which bends a light object's
-    longer fall off its parabola (:func:`~.drag.drag_fit_rms`)."""
-    floor_jitter = c.min_jitter_px / _floor_px(calibration, xs, z)
-    limit = c.max_residual_jitter_ratio * max(_jitter(frames, z), floor_jitter)
-    if residual <= limit:
-        return False
-    return drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g) > limit
+def _curve_problem(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, residual: float,
+                   calibration: FloorCalibration, c: TrajectoryConfig) -> str | None:
+    """Is the fall's curve (the parabola, ``residual``, else gravity with air drag, which bends a light
+    object's longer fall off its parabola: :func:`~.drag.drag_fit_rms`) what the heights follow?
 
-
-def _steady_pieces(frames: np.ndarray, t: np.ndarray, xs: np.ndarray, z: np.ndarray, residual: float,
-                   calibration: FloorCalibration, c: TrajectoryConfig) -> bool:
-    """Are the heights two objects moving steadily, one handing the track on to the other (snow or
-    leaves at their own speeds), rather than one accelerating fall? Two straight lines, split
-    anywhere, then fit far better than the fall's curve, and the curve misses by more than jitter."""
-    lines = _two_lines_rms(t, z)
-    if residual <= c.max_curve_to_lines * lines:
-        return False
+    * ``jumps_beyond_jitter``: they stray from it by more than the track's own jitter explains;
+    * ``two_steady_pieces``: two straight lines, split anywhere, fit far better than the curve, and
+      the curve misses by more than jitter: two objects each moving steadily (snow or leaves at
+      their own speeds), one handing the track on to the other, not one accelerating fall.
+    """
     jitter = max(_jitter(frames, z), c.min_jitter_px / _floor_px(calibration, xs, z))
-    curve = min(residual, drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g))
-    return curve > c.max_curve_to_lines * lines and curve > 1.5 * jitter
+    drag: list[float] = []  # the drag fit, computed once and only when the parabola is not enough
+
+    def curve() -> float:
+        if not drag:
+            drag.append(drag_fit_rms(t, z, G / c.storey_m, c.storey_m, c.max_extrapolation_s, c.accel_band_g))
+        return min(residual, drag[0])
+
+    limit = c.max_residual_jitter_ratio * jitter
+    if residual > limit and curve() > limit:
+        return "jumps_beyond_jitter"
+    lines = c.max_curve_to_lines * _two_lines_rms(t, z)
+    if residual > lines and curve() > max(lines, 1.5 * jitter):
+        return "two_steady_pieces"
+    return None
 
 
 def _two_lines_rms(t: np.ndarray, z: np.ndarray, least: int = 4) -> float:
