@@ -15,8 +15,8 @@ import random
 import structlog
 
 from drivers.base import Clock, Driver, DriverError, HealthState
+from drivers.retry import Backoff
 from edge.config.model import SupervisorConfig
-from edge.daemon.backoff import Backoff
 from edge.daemon.health import DeviceHealth
 from edge.events.recorder import EventRecorder
 from edge.store.database import StoreError

@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.downlink.cache import DownlinkCache
 from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, PageRefused
 from edge.downlink.page import Page

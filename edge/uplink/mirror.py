@@ -15,7 +15,7 @@ import sqlite3
 
 import structlog
 
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.events.model import Event
 from edge.store.writer import StoreWriter
 from edge.uplink.transport import Transport, TransportError

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import structlog
 
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.events.model import Event, MediaRef
 from edge.uplink.config import MqttUplinkConfig
 from edge.uplink.mqtt_commands import CommandHandler, CommandInbox

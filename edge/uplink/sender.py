@@ -20,7 +20,7 @@ import random
 import structlog
 
 from drivers.base import Clock
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
 from edge.timesync import ClockSync

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from drivers.base import Clock
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.events.bus import EventBus
 from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore

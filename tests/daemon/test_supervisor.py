@@ -10,8 +10,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from drivers.base import Driver, DriverConfig, DriverError, HealthState, Priority, Probe
+from drivers.retry import Backoff
 from edge.config.model import SupervisorConfig
-from edge.daemon.backoff import Backoff
 from edge.daemon.health import HealthBoard
 from edge.daemon.supervisor import DeviceSupervisor
 from tests.fakes import FakeClock, wait_until

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from drivers.retry import Backoff
 from edge.bench.district import DistrictServer
-from edge.daemon.backoff import Backoff
 from edge.downlink import ChangesClient, DownlinkCache, DownlinkPoller
 from edge.store.writer import StoreWriter
 from edge.uplink.config import HttpsUplinkConfig

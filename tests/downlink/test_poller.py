@@ -7,8 +7,8 @@ import random
 import pytest
 from structlog.testing import capture_logs
 
+from drivers.retry import Backoff
 from edge.bench.district import DistrictServer, Signing
-from edge.daemon.backoff import Backoff
 from edge.downlink import CURSOR_KEY, DownlinkPoller
 from edge.store.writer import StoreWriter
 from tests.downlink.helpers import RecordedEvents, rows, running

@@ -12,7 +12,7 @@ from typing import Any
 
 import aiomqtt
 
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.events.model import Event, MediaRef
 from edge.uplink.config import MqttUplinkConfig
 from edge.uplink.mqtt import MqttTransport

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 
-from edge.daemon.backoff import Backoff
+from drivers.retry import Backoff
 from edge.uplink.config import MqttUplinkConfig
 from edge.uplink.mqtt import MqttTransport
 from edge.uplink.transport import TransportError

@@ -1,4 +1,7 @@
-"""Capped exponential back-off with jitter, for reconnecting devices and links."""
+"""Retrying calmly: a capped, jittered back-off for reconnecting devices and links.
+
+A leaf module (the standard library only), so drivers and the daemon alike may use it.
+"""
 
 from __future__ import annotations
 
