@@ -10,7 +10,6 @@ import pytest
 from structlog.testing import capture_logs
 
 from drivers.base import Driver, DriverConfig, DriverError, HealthState, Priority, Probe
-from drivers.retry import Backoff
 from edge.config.model import SupervisorConfig
 from edge.daemon.health import HealthBoard
 from edge.daemon.supervisor import DeviceSupervisor
@@ -113,16 +112,6 @@ async def test_probe_degraded_and_offline(recorder) -> None:
     assert types[:3] == ["device.online", "device.degraded", "device.offline"]
     offline = next(e for e in recorder.seen if e.type == "device.offline")
     assert offline.data["reason"] == "relay board silent"
-
-
-def test_backoff_is_capped_and_jittered() -> None:
-    backoff = Backoff(1.0, 60.0, random.Random(1))
-    delays = [backoff.next_delay() for _ in range(40)]
-    assert all(0.5 <= d <= 60 for d in delays)
-    assert max(delays[10:]) <= 60 and min(delays[10:]) >= 30
-    assert len(set(delays)) == len(delays), "jitter spreads retries"
-    backoff.reset()
-    assert backoff.next_delay() <= 1.0
 
 
 class SwallowingDriver(FlakyDriver):
