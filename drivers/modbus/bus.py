@@ -29,6 +29,7 @@ from pymodbus.exceptions import ModbusException
 from drivers.base import Driver, DriverError, HealthState, Probe
 from drivers.modbus.config import ModbusRtuBusConfig, ModuleConfig
 from drivers.modbus.priority_lock import ROUTINE, URGENT, PriorityLock
+from drivers.retry import FailureStreak
 
 log = structlog.get_logger(__name__)
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)  # it logs every timeout; we count them
@@ -56,7 +57,7 @@ Listener = Callable[[Sample], None]
 @dataclass(slots=True)
 class _Module:
     config: ModuleConfig
-    failures: int = 0
+    streak: FailureStreak  # failing: ``failures_before_offline`` failed requests in a row
     problem: str | None = "not polled yet"
     last_probe: float = -1e9
     listeners: list[Listener] = field(default_factory=list)
@@ -71,7 +72,7 @@ class ModbusRtuBus(Driver):
         super().__init__(config, emit, clock)
         self._client: AsyncModbusSerialClient | None = None
         self._lock = PriorityLock()
-        self._modules = {m.unit: _Module(m) for m in config.modules}
+        self._modules = {m.unit: _Module(m, self._streak()) for m in config.modules}
         self._rx_bytes = 0
         self._drain_until = 0.0
         self._changed = asyncio.Event()
@@ -92,7 +93,8 @@ class ModbusRtuBus(Driver):
             raise BusError(f"cannot open serial port {cfg.port}")
         self._client = client
         for module in self._modules.values():
-            module.failures, module.problem = 0, "not polled yet"
+            module.streak.clear()
+            module.problem = "not polled yet"
 
     async def close(self) -> None:
         if self._client is not None:
@@ -112,7 +114,7 @@ class ModbusRtuBus(Driver):
     async def probe(self) -> Probe:
         if not self.connected:
             return Probe(HealthState.OFFLINE, "serial port closed")
-        failing = [f"unit {u}: {m.problem}" for u, m in self._modules.items() if m.failures >= self._limit]
+        failing = [f"unit {u}: {m.problem}" for u, m in self._modules.items() if m.streak.failing]
         if failing:
             return Probe(HealthState.DEGRADED, "; ".join(failing))
         return Probe(HealthState.ONLINE)
@@ -142,7 +144,7 @@ class ModbusRtuBus(Driver):
         if not self.connected:
             return f"bus {self.config.id} is offline"
         module = self._modules[unit]
-        return module.problem if module.failures >= self._limit or module.problem == "not polled yet" else None
+        return module.problem if module.streak.failing or module.problem == "not polled yet" else None
 
     async def write_coil(self, unit: int, index: int, value: bool) -> None:
         """Switch a relay; returns once the module has acknowledged it. Goes before any poll."""
@@ -192,29 +194,26 @@ class ModbusRtuBus(Driver):
         self._answered(module, tuple(response.bits[: cfg.inputs]) if cfg.inputs else None)
 
     def _answered(self, module: _Module, bits: tuple[bool, ...] | None) -> None:
-        if module.failures >= self._limit:
-            self._log.info("modbus.module_recovered", unit=module.config.unit, failures=module.failures)
+        module.streak.recovered(unit=module.config.unit)
         if module.problem is not None:
             self._signal_change()
-        module.failures, module.problem = 0, None
+        module.problem = None
         self.counters["polls"] += 1
         sample = Sample(module.config.unit, self.clock.monotonic(), bits=bits)
         for listener in list(module.listeners):
             listener(sample)
 
     def _failed(self, module: _Module, problem: str) -> None:
-        module.failures += 1
         module.problem = problem
-        if module.failures == 1:
+        if module.streak.failures == 0:
             self._log.warning("modbus.request_failed", unit=module.config.unit, problem=problem)
-        if module.failures == self._limit:
-            self._log.error("modbus.module_not_answering", unit=module.config.unit, problem=problem)
+        if module.streak.failed(problem, unit=module.config.unit).started:
             self._notify(module, problem)
 
     def _fail_all(self, problem: str) -> None:
         for module in self._modules.values():
             module.problem = problem
-            module.failures = max(module.failures, self._limit)
+            module.streak.fail_quietly(problem)
             self._notify(module, problem)
 
     def _signal_change(self) -> None:
@@ -232,6 +231,13 @@ class ModbusRtuBus(Driver):
     @property
     def _limit(self) -> int:
         return self.config.failures_before_offline
+
+    def _streak(self) -> FailureStreak:
+        """A module's failures: logged once when it stops answering, once when it answers again."""
+        return FailureStreak(
+            log.bind(device_id=self.config.id), failing="modbus.module_not_answering", recovered="modbus.module_recovered",
+            reason_field="problem", count_field="failures", threshold=self._limit, clock=self.clock.monotonic,
+        )
 
     def _trace(self, sending: bool, data: bytes) -> bytes:
         if not sending:

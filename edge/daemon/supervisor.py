@@ -15,7 +15,7 @@ import random
 import structlog
 
 from drivers.base import Clock, Driver, DriverError, HealthState
-from drivers.retry import Backoff
+from drivers.retry import Backoff, FailureStreak
 from edge.config.model import SupervisorConfig
 from edge.daemon.health import DeviceHealth
 from edge.events.recorder import EventRecorder
@@ -43,9 +43,13 @@ class DeviceSupervisor:
         self._settings = settings
         self._clock = clock
         cap = min(settings.backoff_max_s, driver.retry_max_s or settings.backoff_max_s)
+        # the connect attempts' back-off, apart from the streak: a probe resets it, a connect does not
         self._backoff = Backoff(min(settings.backoff_initial_s, cap), cap, rng or random.Random())
         self._log = log.bind(device_id=driver.device_id, kind=driver.config.kind)
-        self._failing = False
+        self._streak = FailureStreak(  # failing: anything but online
+            self._log, failing="device.failing", still_failing="device.still_failing",
+            recovered="device.recovered", clock=clock.monotonic,
+        )
 
     async def run(self) -> None:
         """Run until cancelled; never raises for device failures."""
@@ -119,21 +123,18 @@ class DeviceSupervisor:
             self.seen()
         if health.state is state and health.reason == reason:
             return
-        was_failing, previous = self._failing, health.state
+        was_failing, previous = self._streak.failing, health.state
         health.state, health.reason, health.since = state, reason, self._clock.now()
-        self._failing = state is not HealthState.ONLINE
-        self._log_change(state, reason, was_failing)
+        self._log_change(state, reason)
         if state is HealthState.OFFLINE and previous is HealthState.OFFLINE and was_failing:
             return  # still down, only the reason changed: no new event
         await self._record(state, reason)
 
-    def _log_change(self, state: HealthState, reason: str, was_failing: bool) -> None:
-        if state is HealthState.ONLINE:
-            self._log.info("device.recovered" if was_failing else "device.online")
-        elif not was_failing:
-            self._log.error("device.failing", state=state.value, reason=reason)
-        else:
-            self._log.debug("device.still_failing", state=state.value, reason=reason)
+    def _log_change(self, state: HealthState, reason: str) -> None:
+        if state is not HealthState.ONLINE:
+            self._streak.failed(reason, state=state.value)
+        elif not self._streak.recovered():
+            self._log.info("device.online")
 
     async def _record(self, state: HealthState, reason: str) -> None:
         priority = self.driver.offline_priority if state is HealthState.OFFLINE else 2

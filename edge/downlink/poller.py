@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from drivers.retry import Backoff
+from drivers.retry import Backoff, FailureStreak
 from edge.downlink.cache import DownlinkCache
 from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, PageRefused
 from edge.downlink.page import Page
@@ -44,12 +44,13 @@ class DownlinkPoller:
         self._cache = cache
         self._record = record
         self._poll_s = poll_s
-        self._backoff = backoff
+        self._streak = FailureStreak(
+            log, failing="downlink.failing", still_failing="downlink.still_failing", recovered="downlink.recovered",
+            reason_field="error", backoff=backoff,
+        )
         self._wake = asyncio.Event()
-        self._failing = False
         self._last_refusal: str | None = None
         self.cursor: str | None = None
-        self.last_error: str | None = None
         self.synced_at: datetime | None = None
         self.pages = 0  # pages and snapshots applied since start
         self.rebuilds = 0
@@ -67,9 +68,14 @@ class DownlinkPoller:
         """Sync now rather than at the next poll (or the end of a back-off). Call from the event loop."""
         self._wake.set()
 
+    @property
+    def last_error(self) -> str | None:
+        """Why the last sync failed, until one succeeds."""
+        return self._streak.reason
+
     def status(self) -> dict[str, Any]:
         return {
-            "cursor": self.cursor, "failing": self._failing, "last_error": self.last_error,
+            "cursor": self.cursor, "failing": self._streak.failing, "last_error": self.last_error,
             "synced_at": utc_rfc3339(self.synced_at) if self.synced_at else None,
             "pages": self.pages, "rebuilds": self.rebuilds,
         }
@@ -126,22 +132,15 @@ class DownlinkPoller:
             return self._failed(exc)
         if applied:
             log.info("downlink.applied", changes=applied, cursor=self.cursor)
-        if self._failing:
-            log.info("downlink.recovered", cursor=self.cursor)
-        self._failing, self._last_refusal, self.last_error = False, None, None
+        self._streak.recovered(cursor=self.cursor)
+        self._last_refusal = None
         self.synced_at = datetime.now(UTC)
-        self._backoff.reset()
         return self._poll_s
 
     def _failed(self, exc: Exception) -> float:
-        self.last_error = f"{exc.__class__.__name__}: {exc}"
-        if not self._failing:
-            expected = isinstance(exc, DownlinkError | PageRefused)
-            log.error("downlink.failing", error=self.last_error, exc_info=not expected)
-        else:
-            log.debug("downlink.still_failing", error=self.last_error)
-        self._failing = True
-        return self._backoff.next_delay()
+        """Log the failure (with its traceback when it is no district trouble); the wait before the next try."""
+        expected = isinstance(exc, DownlinkError | PageRefused)
+        return self._streak.failed(f"{exc.__class__.__name__}: {exc}", exc_info=not expected).delay
 
     async def _refused(self, exc: PageRefused) -> None:
         if exc.reason == self._last_refusal:

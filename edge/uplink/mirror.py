@@ -15,7 +15,7 @@ import sqlite3
 
 import structlog
 
-from drivers.retry import Backoff
+from drivers.retry import Backoff, FailureStreak
 from edge.events.model import Event
 from edge.store.writer import StoreWriter
 from edge.uplink.transport import Transport, TransportError
@@ -32,7 +32,10 @@ class MirrorFeed:
         self._writer = writer
         self._transport = transport
         self._key = f"mirror.{transport.name}.seq"
-        self._backoff = backoff or Backoff(1.0, 300.0, random.Random(), full_jitter=True)
+        self._streak = FailureStreak(  # a feed: each failure at debug only, no error, no recovery line
+            log, still_failing="uplink.mirror_failed", reason_field="error",
+            backoff=backoff or Backoff(1.0, 300.0, random.Random(), full_jitter=True),
+        )
         self._wake = asyncio.Event()
         self.sent = 0
 
@@ -51,10 +54,9 @@ class MirrorFeed:
             try:
                 await self._transport.send_events(events)
             except TransportError as exc:
-                log.debug("uplink.mirror_failed", transport=self._transport.name, error=str(exc))
-                await self._pause(self._backoff.next_delay())
+                await self._pause(self._streak.failed(str(exc), transport=self._transport.name).delay)
                 continue
-            self._backoff.reset()
+            self._streak.recovered()
             await self._writer.run(lambda conn, last=events[-1].seq: self._advance(conn, last))
             self.sent += len(events)
 

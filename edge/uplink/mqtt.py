@@ -26,12 +26,11 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import time
 from pathlib import Path
 
 import structlog
 
-from drivers.retry import Backoff
+from drivers.retry import Backoff, FailureStreak
 from edge.events.model import Event, MediaRef
 from edge.uplink.config import MqttUplinkConfig
 from edge.uplink.mqtt_commands import CommandHandler, CommandInbox
@@ -87,7 +86,10 @@ class MqttTransport:
             commands=on_command is not None,
         )
         self._inbox = CommandInbox(on_command) if on_command is not None else None
-        self._backoff = backoff or Backoff(1.0, 300.0)
+        self._outage = FailureStreak(  # failing: between a lost (or never made) connection and the next
+            log, still_failing="uplink.mqtt.still_down", recovered="uplink.mqtt.recovered", down_field="down_s",
+            backoff=backoff or Backoff(1.0, 300.0),
+        )
         self._ack_timeout_s = ack_timeout_s
         self._close_timeout_s = close_timeout_s
         self._session: MqttSession | None = None
@@ -95,7 +97,6 @@ class MqttTransport:
         self._stop = asyncio.Event()
         self._running = False
         self._stopped = asyncio.Event()
-        self._down_since: float | None = None  # monotonic time the current outage began
         self._ever_connected = False
         self.connections = 0  # sessions opened so far: a blip shorter than anyone's poll still counts
 
@@ -122,8 +123,7 @@ class MqttTransport:
                     reason = describe(exc)
                 if self._stop.is_set():
                     break
-                self._note_down(reason)
-                await self._pause(self._backoff.next_delay())
+                await self._pause(self._note_down(reason))
         finally:
             if commands is not None:
                 commands.cancel()
@@ -187,22 +187,18 @@ class MqttTransport:
 
     def _note_up(self) -> None:
         self.connections += 1
-        self._backoff.reset()
         where = {"host": self._settings.host, "port": self._settings.port, "client_id": self._settings.client_id}
-        if self._down_since is not None and self._ever_connected:
-            log.info("uplink.mqtt.recovered", down_s=round(time.monotonic() - self._down_since, 1), **where)
-        else:
+        if self._outage.failing and self._ever_connected:
+            self._outage.recovered(**where)
+        else:  # the first connection, even after an unreachable start, is no recovery
+            self._outage.clear()
             log.info("uplink.mqtt.connected", **where)
-        self._down_since = None
         self._ever_connected = True
 
-    def _note_down(self, reason: str) -> None:
-        if self._down_since is None:
-            self._down_since = time.monotonic()
-            event = "uplink.mqtt.lost" if self._ever_connected else "uplink.mqtt.unreachable"
-            log.error(event, reason=reason, host=self._settings.host, port=self._settings.port)
-        else:
-            log.debug("uplink.mqtt.still_down", reason=reason)
+    def _note_down(self, reason: str) -> float:
+        """Log the outage once (its start), and the wait before the next attempt."""
+        event = "uplink.mqtt.lost" if self._ever_connected else "uplink.mqtt.unreachable"
+        return self._outage.failed(reason, event=event, host=self._settings.host, port=self._settings.port).delay
 
 
 def _tls_context(ca_file: Path | None) -> ssl.SSLContext:

@@ -20,7 +20,7 @@ import random
 import structlog
 
 from drivers.base import Clock
-from drivers.retry import Backoff
+from drivers.retry import Backoff, FailureStreak
 from edge.events.recorder import EventRecorder
 from edge.store.media import MediaStore
 from edge.timesync import ClockSync
@@ -55,17 +55,22 @@ class OutboxSender:
         self._clock = clock
         self._sync = sync
         self._limits_every_s = limits_every_s
-        self._backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True)
-        self._media_backoff = Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True)
         self._wake = asyncio.Event()
-        self._failing: str | None = None
         self._batch_cap: int | None = None  # smaller batches while the district refuses one
         self.stats = {"batches": 0, "sent": 0, "rejected": 0, "failures": 0, "media": 0, "dropped": 0}
+        self._streak = FailureStreak(
+            log, failing="uplink.failing", recovered="uplink.recovered", count_field="failures",
+            backoff=Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True),
+        )
+        self._media_streak = FailureStreak(  # every failed file at debug: the events' streak speaks for the link
+            log, still_failing="uplink.media_failed", reason_field="error",
+            backoff=Backoff(config.backoff_initial_s, config.backoff_max_s, rng or random.Random(), full_jitter=True),
+        )
 
     @property
     def failing(self) -> str | None:
         """Why the last send failed, while sends are failing."""
-        return self._failing
+        return self._streak.reason
 
     def wake(self) -> None:
         """Something new is in the outbox, or the link may be back: look now."""
@@ -87,8 +92,7 @@ class OutboxSender:
                 raise
             except Exception as exc:  # the store, a bug: back off, never take the daemon down
                 log.exception("uplink.sender_error")
-                self._failed(f"{exc.__class__.__name__}: {exc}")
-                await self._pause(self._backoff.next_delay())
+                await self._pause(self._failed(f"{exc.__class__.__name__}: {exc}"))
 
     async def _send_one_batch(self) -> None:
         batch = await self._outbox.next_batch(self._batch_cap)
@@ -101,8 +105,7 @@ class OutboxSender:
             await self._refused(batch, exc)
             return
         except TransportError as exc:
-            self._failed(str(exc))
-            await self._pause(self._backoff.next_delay())
+            await self._pause(self._failed(str(exc)))
             return
         self._batch_cap = None
         self._settled(batch, result)
@@ -131,17 +134,13 @@ class OutboxSender:
     async def _pause(self, seconds: float) -> None:
         await wake_or_timeout(self._wake, seconds)
 
-    def _failed(self, reason: str) -> None:
+    def _failed(self, reason: str) -> float:
+        """Count and log the failure; the wait before the next try."""
         self.stats["failures"] += 1
-        if self._failing is None:
-            log.error("uplink.failing", transport=self._transport.name, reason=reason)
-        self._failing = reason
+        return self._streak.failed(reason, transport=self._transport.name).delay
 
     def _recovered(self) -> None:
-        if self._failing is not None:
-            log.info("uplink.recovered", transport=self._transport.name, failures=self._backoff.attempt)
-        self._failing = None
-        self._backoff.reset()
+        self._streak.recovered(transport=self._transport.name)
 
     # --- media -------------------------------------------------------------------
 
@@ -160,14 +159,14 @@ class OutboxSender:
                 try:
                     await self._transport.send_media(ref, self._media.path_for(ref.sha256))
                 except TransportError as exc:
-                    log.debug("uplink.media_failed", sha256=ref.sha256, error=str(exc))
+                    delay = self._media_streak.failed(str(exc), sha256=ref.sha256).delay
                     await self._outbox.media_failed(ref.sha256)
-                    await asyncio.sleep(self._media_backoff.next_delay())
+                    await asyncio.sleep(delay)
                     break
                 except FileNotFoundError:
                     log.error("uplink.media_missing", sha256=ref.sha256)
                 await self._outbox.media_sent(ref.sha256)
-                self._media_backoff.reset()
+                self._media_streak.recovered()
                 self.stats["media"] += 1
 
     # --- limits ------------------------------------------------------------------
