@@ -3,7 +3,7 @@
 Data flows one way: device -> driver (``drivers/``) -> typed event ->
 store (``edge.store``: event + outbox row in one transaction) -> subscribers
 (rules, uplink). Commands flow back: console / district / rules ->
-``edge.daemon.commands`` -> driver.
+``edge.commands`` (one router, the caller attached by the entry point) -> driver.
 """
 
 import os

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from aiohttp import web
 
+from edge.api.box import Box
 from edge.api.credentials import USERNAME, ConsoleCredentials, ConsoleCredentialsError
 from edge.api.sync import SyncApi, add_sync_routes
 
 if TYPE_CHECKING:
     from edge.config.model import ConsoleConfig
-    from edge.daemon.app import Daemon
 
 log = structlog.get_logger(__name__)
 
@@ -110,14 +110,14 @@ class LoginThrottle:
 class ConsoleServer:
     def __init__(
         self,
-        daemon: Daemon,
+        box: Box,
         config: ConsoleConfig,
         secrets_dir: Path,
         *,
         credentials: ConsoleCredentials | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._daemon = daemon
+        self._box = box
         self._config = config
         self.credentials = credentials or ConsoleCredentials(secrets_dir)
         self._sessions = SessionStore(clock)
@@ -180,9 +180,7 @@ class ConsoleServer:
         app.router.add_post("/api/v1/login", self._login)
         app.router.add_post("/api/v1/logout", self._logout)
         app.router.add_get("/api/v1/status", self._status)
-        self._sync = add_sync_routes(
-            app, self._daemon, self._sessions.valid, self._daemon.box_commands, session_cookie=COOKIE
-        )
+        self._sync = add_sync_routes(app, self._box, self._sessions.valid, session_cookie=COOKIE)
         return app
 
     @web.middleware
@@ -236,7 +234,7 @@ class ConsoleServer:
         return response
 
     async def _status(self, _request: web.Request) -> web.Response:
-        return web.json_response(self._daemon.status())
+        return web.json_response(self._box.status())
 
 
 async def _json_object(request: web.Request) -> dict[str, Any] | web.Response:

@@ -1,29 +1,31 @@
 """The control socket: HTTP over a Unix socket in the data dir, for the ``edge`` CLI on the box.
 
 Only the daemon's own user (and root) can open it (mode 0600), so it needs no
-password. ``GET /status`` gives device health; ``POST /commands`` runs a command.
+password, and whoever sends a command here is the CLI (caller ``cli``).
+``GET /status`` gives device health; ``POST /commands`` runs a device command and
+``POST /box-commands`` a box command (broadcast, sync.now). Bodies are parsed by
+:func:`edge.commands.parse_command` (flat form allowed); one naming a
+``"source"`` is refused.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from aiohttp import web
 
-from drivers.base import Command
-from edge.daemon.commands import CommandRequest
-
-if TYPE_CHECKING:
-    from edge.daemon.app import Daemon
+from edge.api.box import Box
+from edge.commands import BoxCommandRejected, Caller, CommandRequest, MalformedCommand, parse_command
 
 _MAX_SOCKET_PATH = 107
+_CLI = Caller.cli()
 
 
 class ControlServer:
-    def __init__(self, daemon: Daemon, path: Path) -> None:
-        self._daemon = daemon
+    def __init__(self, box: Box, path: Path) -> None:
+        self._box = box
         self.path = path
         self._runner: web.AppRunner | None = None
 
@@ -51,31 +53,44 @@ class ControlServer:
         self.path.unlink(missing_ok=True)
 
     async def _status(self, _request: web.Request) -> web.Response:
-        return web.json_response(self._daemon.status())
+        return web.json_response(self._box.status())
 
     async def _command(self, request: web.Request) -> web.Response:
+        """A device command from the CLI on the box."""
         try:
-            body = await request.json()
-            device_id, kind = str(body["device_id"]), str(body["type"])
-            args = body.get("args") or {}
-            if not isinstance(args, dict):
-                raise TypeError("args must be an object")
-        except (ValueError, KeyError, TypeError) as exc:
-            return web.json_response({"ok": False, "detail": f"bad request: {exc}"}, status=400)
-        command = Command(kind, args, source=str(body.get("source", "cli")))
-        result = await self._daemon.commands.dispatch(CommandRequest(device_id, command))
+            command = await _parse(request)
+            if command.device_id is None:
+                raise MalformedCommand('"device_id" is required')
+        except MalformedCommand as exc:
+            return _bad_request(str(exc))
+        result = await self._box.commands.dispatch(command)
         return web.json_response({"ok": result.ok, "detail": result.detail, "data": result.data})
 
     async def _box_command(self, request: web.Request) -> web.Response:
-        """A box-level command (broadcast, sync.now) from the CLI on the box."""
+        """A box command (broadcast, sync.now) from the CLI on the box."""
+        known = self._box.commands.box_command_types
         try:
-            body = await request.json()
-            handler = self._daemon.box_commands[str(body["type"])]
-        except (ValueError, KeyError, TypeError) as exc:
-            known = ", ".join(sorted(self._daemon.box_commands)) or "none"
-            return web.json_response({"ok": False, "detail": f"bad request: {exc} (known: {known})"}, status=400)
+            command = await _parse(request)
+            if command.type not in known:
+                raise MalformedCommand(f"unknown box command {command.type!r}")
+            if command.device_id is not None:
+                raise MalformedCommand(f'{command.type!r} is a box command: leave out "device_id"')
+        except MalformedCommand as exc:
+            return _bad_request(f"{exc} (known: {', '.join(known) or 'none'})")
         try:
-            data = await handler(body)
-        except ValueError as exc:
+            result = await self._box.commands.dispatch(command)
+        except BoxCommandRejected as exc:
             return web.json_response({"ok": False, "detail": str(exc)}, status=400)
-        return web.json_response({"ok": True, "detail": "done", "data": data})
+        return web.json_response({"ok": result.ok, "detail": result.detail, "data": result.data})
+
+
+async def _parse(request: web.Request) -> CommandRequest:
+    try:
+        body: Any = await request.json()
+    except ValueError as exc:
+        raise MalformedCommand(str(exc)) from None
+    return parse_command(body, _CLI, flat=True)
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"ok": False, "detail": f"bad request: {message}"}, status=400)

@@ -8,8 +8,10 @@ Every route authenticates itself, so the console's session middleware must
 step aside for them (:meth:`SyncApi.owns`): ``Authorization: Bearer`` with the
 box token (the uplink's, compared in constant time) is the district; a token
 the caller's ``token_check`` accepts, e.g. a console session, is the console.
-That name becomes the source of the commands it sends. Store reads run in
-threads (:mod:`edge.api.sync_reads`), at most ``MAX_CONCURRENT_READS`` at once.
+That caller is attached to the commands it sends (a body naming a ``"source"``
+is refused); they go, device and box commands alike, through the box's
+command router. Store reads run in threads (:mod:`edge.api.sync_reads`), at
+most ``MAX_CONCURRENT_READS`` at once.
 """
 
 from __future__ import annotations
@@ -21,22 +23,20 @@ import io
 import os
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from aiohttp import web
 
-from drivers.base import Command
+from edge.api.box import Box
 from edge.api.sync_openapi import MAX_LIMIT, MAX_SEQ, openapi_json
 from edge.api.sync_reads import MediaRow, events_page_json, find_media
-from edge.daemon.commands import CommandRequest
+from edge.commands import BoxCommandRejected, Caller, CommandRequest, MalformedCommand, parse_command
 from edge.store.database import StoreError
 
 if TYPE_CHECKING:
     from multidict import MultiMapping
-
-    from edge.daemon.app import Daemon
 
 log = structlog.get_logger(__name__)
 
@@ -44,21 +44,13 @@ MAX_CONCURRENT_READS = 4
 _CHUNK = 256 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _UINT = re.compile(r"[0-9]{1,19}")
-_COMMAND_FIELDS = ("type", "device_id", "args")
+_DISTRICT = Caller.district()
+_CONSOLE = Caller.console()
 T = TypeVar("T")
 
 TokenCheck = Callable[[str], bool]
-BoxCommand = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_CallerHandler = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
-
-
-class BoxCommandRejected(Exception):
-    """Raised by a box-level command whose args are wrong: the reply is 400."""
-
-
-class BoxCommandFailed(Exception):
-    """Raised by a box-level command that could not be done: the reply is 200 with ``ok: false``."""
+_CallerHandler = Callable[[web.Request, Caller], Awaitable[web.StreamResponse]]
 
 
 class _Rejected(Exception):
@@ -68,36 +60,23 @@ class _Rejected(Exception):
 
 
 def add_sync_routes(
-    app: web.Application,
-    daemon: Daemon,
-    token_check: TokenCheck,
-    box_commands: Mapping[str, BoxCommand] | None = None,
-    *,
-    session_cookie: str | None = None,
+    app: web.Application, box: Box, token_check: TokenCheck, *, session_cookie: str | None = None
 ) -> SyncApi:
     """Add the sync API's routes to ``app``; the returned object tells its requests apart (``owns``)."""
-    api = SyncApi(daemon, token_check, box_commands, session_cookie=session_cookie)
+    api = SyncApi(box, token_check, session_cookie=session_cookie)
     api.add_to(app)
     return api
 
 
 class SyncApi:
-    """The routes' handlers; ``box_commands`` is read at each request, so entries may be added later."""
+    """The routes' handlers; the router's box commands are read at each request, so they may be added later."""
 
-    def __init__(
-        self,
-        daemon: Daemon,
-        token_check: TokenCheck,
-        box_commands: Mapping[str, BoxCommand] | None = None,
-        *,
-        session_cookie: str | None = None,
-    ) -> None:
-        self._daemon = daemon
+    def __init__(self, box: Box, token_check: TokenCheck, *, session_cookie: str | None = None) -> None:
+        self._box = box
         self._token_check = token_check
-        self._box_commands: Mapping[str, BoxCommand] = box_commands if box_commands is not None else {}
         self._session_cookie = session_cookie
-        uplink = daemon.config.uplink
-        secret = uplink.token.get_secret_value() if uplink is not None else ""
+        token = box.box_token
+        secret = token.get_secret_value() if token is not None else ""
         self._box_token_digest = _digest(secret) if secret else None  # no uplink: console tokens only
         self._reads = asyncio.Semaphore(MAX_CONCURRENT_READS)
         self._resources: list[web.AbstractResource] = []
@@ -135,35 +114,35 @@ class SyncApi:
 
         return guarded
 
-    def _caller(self, request: web.Request) -> str | None:
-        """``"district"`` for the box token, ``"console"`` for a token ``token_check`` accepts."""
+    def _caller(self, request: web.Request) -> Caller | None:
+        """The district for the box token, the console for a token ``token_check`` accepts."""
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
         if token:
             if self._box_token_digest is not None and hmac.compare_digest(_digest(token), self._box_token_digest):
-                return "district"
+                return _DISTRICT
             if self._token_check(token):
-                return "console"
+                return _CONSOLE
         cookie = request.cookies.get(self._session_cookie, "") if self._session_cookie else ""
         if cookie and self._token_check(cookie):
-            return "console"
+            return _CONSOLE
         return None
 
     # --- routes -------------------------------------------------------------
 
-    async def _openapi(self, _request: web.Request, _caller: str) -> web.Response:
+    async def _openapi(self, _request: web.Request, _caller: Caller) -> web.Response:
         return web.Response(body=openapi_json(), content_type="application/json")
 
-    async def _events(self, request: web.Request, _caller: str) -> web.Response:
+    async def _events(self, request: web.Request, _caller: Caller) -> web.Response:
         try:
             after_seq, limit = _events_query(request.query)
-            body = await self._read(events_page_json, self._daemon.writer.path, after_seq, limit)
+            body = await self._read(events_page_json, self._box.store_path, after_seq, limit)
         except _Rejected as exc:
             return _error(exc.status, str(exc))
         return web.Response(body=body, content_type="application/json")
 
-    async def _health(self, _request: web.Request, _caller: str) -> web.Response:
-        status = self._daemon.status()
+    async def _health(self, _request: web.Request, _caller: Caller) -> web.Response:
+        status = self._box.status()
         counts = status["counts"]
         return web.json_response({
             "status": "degraded" if counts.get("offline", 0) else "ok",
@@ -175,29 +154,28 @@ class SyncApi:
             "clock_synced": status["clock_synced"],
         })
 
-    async def _command(self, request: web.Request, caller: str) -> web.Response:
+    async def _command(self, request: web.Request, caller: Caller) -> web.Response:
         try:
-            kind, device_id, args = _command_body(await _json_object(request))
-            if kind in self._box_commands:
-                if device_id is not None:
-                    raise _Rejected(400, f'{kind!r} is a box-level command: leave out "device_id"')
-                return await self._box_command(kind, args, caller)
-            self._check_device_command(kind, device_id)
+            command = _parse(await _json_object(request), caller)
+            self._check(command)
+            if command.is_box_command:
+                log.info("sync.box_command", command=command.type, source=caller.source)
+            try:
+                result = await self._box.commands.dispatch(command)
+            except BoxCommandRejected as exc:
+                raise _Rejected(400, f"{command.type}: {exc}") from exc
         except _Rejected as exc:
             return web.json_response(
                 {"ok": False, "detail": str(exc), "data": {}, "error": str(exc)}, status=exc.status
             )
-        assert device_id is not None  # checked above
-        command = Command(kind, args, source=caller)
-        result = await self._daemon.commands.dispatch(CommandRequest(device_id, command))
         return web.json_response({"ok": result.ok, "detail": result.detail, "data": result.data})
 
-    async def _media(self, request: web.Request, _caller: str) -> web.StreamResponse:
+    async def _media(self, request: web.Request, _caller: Caller) -> web.StreamResponse:
         sha256 = request.match_info["sha256"]
         if not _SHA256.fullmatch(sha256):
             return _error(400, "not a sha256: expected 64 lower-case hex digits")
         try:
-            row = await self._read(find_media, self._daemon.writer.path, sha256)
+            row = await self._read(find_media, self._box.store_path, sha256)
         except _Rejected as exc:
             return _error(exc.status, str(exc))
         if row is None:
@@ -207,7 +185,7 @@ class SyncApi:
             response.etag = sha256
             return response
         try:
-            file = await asyncio.to_thread(self._daemon.media.path_for(sha256).open, "rb")
+            file = await asyncio.to_thread(self._box.media.path_for(sha256).open, "rb")
         except FileNotFoundError:
             return _error(404, f"media {sha256} is indexed but its file is gone")
         except OSError as exc:
@@ -217,26 +195,22 @@ class SyncApi:
 
     # --- helpers ------------------------------------------------------------
 
-    def _check_device_command(self, kind: str, device_id: str | None) -> None:
-        drivers = self._daemon.drivers
-        device_types = {t for driver in drivers.values() for t in driver.commands}
+    def _check(self, command: CommandRequest) -> None:
+        """Refuse, before anything runs, a command of no known type or for no known device."""
+        router = self._box.commands
+        kind, device_id = command.type, command.device_id
+        if kind in router.box_command_types:
+            if device_id is not None:
+                raise _Rejected(400, f'{kind!r} is a box-level command: leave out "device_id"')
+            return
+        device_types = router.device_command_types()
         if kind not in device_types:
-            known = ", ".join([*sorted(self._box_commands), *sorted(device_types)]) or "none"
+            known = ", ".join([*router.box_command_types, *sorted(device_types)]) or "none"
             raise _Rejected(400, f"unknown command type {kind!r}; known: {known}")
         if device_id is None:
             raise _Rejected(400, f'{kind!r} is a device command: "device_id" is required')
-        if device_id not in drivers:
+        if not router.has_device(device_id):
             raise _Rejected(404, f"no device {device_id!r}")
-
-    async def _box_command(self, kind: str, args: dict[str, Any], caller: str) -> web.Response:
-        log.info("sync.box_command", command=kind, source=caller)
-        try:
-            data = await self._box_commands[kind](args)
-        except (BoxCommandRejected, ValueError) as exc:  # ValueError: the handler found the arguments wrong
-            raise _Rejected(400, f"{kind}: {exc}") from exc
-        except BoxCommandFailed as exc:
-            return web.json_response({"ok": False, "detail": str(exc), "data": {}})
-        return web.json_response({"ok": True, "detail": "done", "data": data})
 
     async def _read(self, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` in a thread; an unreadable store becomes a 503."""
@@ -279,19 +253,11 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _command_body(body: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
-    """(type, device_id, args) of a well-formed command body."""
-    unknown = sorted(set(body) - set(_COMMAND_FIELDS))
-    if unknown:
-        raise _Rejected(400, f"unknown field {unknown[0]!r} (known: {', '.join(_COMMAND_FIELDS)})")
-    kind, device_id, args = body.get("type"), body.get("device_id"), body.get("args", {})
-    if not isinstance(kind, str) or not kind:
-        raise _Rejected(400, '"type" must be a non-empty string')
-    if device_id is not None and (not isinstance(device_id, str) or not device_id):
-        raise _Rejected(400, '"device_id" must be a non-empty string')
-    if not isinstance(args, dict):
-        raise _Rejected(400, '"args" must be a JSON object')
-    return kind, device_id, args
+def _parse(body: dict[str, Any], caller: Caller) -> CommandRequest:
+    try:
+        return parse_command(body, caller)
+    except MalformedCommand as exc:
+        raise _Rejected(400, str(exc)) from None
 
 
 async def _send_file(request: web.Request, file: io.BufferedReader, row: MediaRow) -> web.StreamResponse:

@@ -24,12 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from drivers.base import Command
 from drivers.peers.io_module import IoModulePeer
 from drivers.peers.pty_cable import PtyCable
 from edge.bench.io_site import GATE_UNIT, MODULES, RELAY_COIL, SOS_INPUT, SOS_UNIT, modbus_site
+from edge.commands import Caller, CommandRequest
 from edge.daemon.app import Daemon
-from edge.daemon.commands import CommandRequest
 from edge.events.model import Event
 from edge.timesync import ClockSync
 
@@ -69,8 +68,8 @@ async def _grant_latencies(daemon: Daemon, peer: IoModulePeer, grants: int, rng:
         await asyncio.sleep(rng.uniform(0.0, 0.05))
         writes = len(peer.coil_writes)
         started = time.monotonic()
-        command = Command("gate.open", {"ms": 100}, source="bench")
-        result = await daemon.commands.dispatch(CommandRequest("gate-north", command))
+        command = CommandRequest("gate.open", "gate-north", {"ms": 100}, caller=Caller.bench())
+        result = await daemon.commands.dispatch(command)
         done = time.monotonic()
         if not result.ok:
             raise RuntimeError(f"gate.open failed: {result.detail}")

@@ -54,7 +54,7 @@ async def _prefill(db: Path, events: int) -> None:
 
 
 async def _command(socket_path: Path, kind: str) -> None:
-    body = {"device_id": "sos-1", "type": kind, "source": "bench"}
+    body = {"device_id": "sos-1", "type": kind}  # recorded with source "cli": the control socket's caller
     async with (
         aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(socket_path))) as session,
         session.post("http://edge/commands", json=body) as response,

@@ -20,6 +20,7 @@ from drivers.base import Command, Driver
 from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
+from edge.commands import CommandRequest
 
 log = structlog.get_logger(__name__)
 
@@ -67,17 +68,17 @@ class BroadcastManager:
                  speakers=speakers, source=announcement.source)
         return speakers
 
-    async def command(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The box-level ``broadcast`` command (sync API, MQTT, control socket)."""
-        text = body.get("text") or (body.get("args") or {}).get("text")
+    async def command(self, request: CommandRequest) -> dict[str, Any]:
+        """The box command ``broadcast`` (sync API, MQTT, control socket), announced in its caller's name."""
+        args = request.args
+        text = args.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ValueError('broadcast: "text" is required')
-        args = {**(body.get("args") or {}), **body}
         urgency = Urgency.LIFE_SAFETY if args.get("urgency") == "life_safety" else Urgency.LIVE
         targets = args.get("targets") or ([args["speaker"]] if args.get("speaker") else [])
         announcement = Announcement(
             text=text, urgency=urgency, targets=tuple(targets), repeat=int(args.get("repeat", 1)),
-            voice=str(args.get("voice", self._config.voice)), source=str(args.get("source", "district")),
+            voice=str(args.get("voice", self._config.voice)), source=request.caller.source,
         )
         return {"id": announcement.id, "speakers": await self.announce(announcement)}
 

@@ -41,12 +41,12 @@ def say(args: argparse.Namespace) -> int:
 
 
 async def _through_daemon(socket: Any, args: argparse.Namespace) -> dict[str, Any]:
-    body = {"type": "broadcast", "text": args.text, "source": "cli",
-            "urgency": "life_safety" if args.urgent else "live"}
+    command: dict[str, Any] = {"text": args.text, "urgency": "life_safety" if args.urgent else "live"}
     if args.speaker:
-        body["speaker"] = args.speaker
+        command["speaker"] = args.speaker
     if args.voice:
-        body["voice"] = args.voice
+        command["voice"] = args.voice
+    body = {"type": "broadcast", "args": command}  # the daemon knows it is the CLI: the socket says so
     async with (
         aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(socket))) as session,
         session.post("http://edge/box-commands", json=body) as response,

@@ -4,6 +4,6 @@ Each driver declares its own config model next to its code
 (``drivers/<kind>/...``); :mod:`edge.config.model` assembles them into
 ``EdgeConfig``, whose JSON Schema feeds the web console's forms, and
 :mod:`edge.config.loader` reads a file into it with errors a technician can
-act on. (Nothing is imported here, so that sections defined elsewhere, like
-``edge.uplink.config``, can use :mod:`edge.config.secrets` without a cycle.)
+act on. Sections defined elsewhere, like ``edge.uplink.config``, declare their
+secrets with the leaf module :mod:`edge.secret`, so they need nothing from here.
 """

@@ -12,20 +12,21 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
+from pydantic import SecretStr
 
-from drivers.base import Clock, Command, Driver, SystemClock
+from drivers.base import Clock, Driver, SystemClock
 from drivers.registry import driver_class
 from edge import __version__
 from edge.api.console import ConsoleServer
 from edge.api.control import ControlServer
-from edge.api.sync import BoxCommand
 from edge.broadcast.render import Speech
 from edge.broadcast.service import Broadcasts
+from edge.commands import CommandRequest, CommandRouter
 from edge.config.model import EdgeConfig
-from edge.daemon.commands import CommandRequest, CommandRouter
 from edge.daemon.health import HealthBoard
 from edge.daemon.sdnotify import SdNotifier
 from edge.daemon.supervisor import DeviceSupervisor
@@ -75,8 +76,7 @@ class Daemon:
         self.supervisors = [self._supervise(device) for device in config.devices if device.enabled]
         for driver in self.drivers.values():
             driver.attach(self.drivers)
-        self.commands = CommandRouter(self.drivers, self.health, self.recorder)
-        self.box_commands: dict[str, BoxCommand] = {}  # box-level commands of the sync API (sync.now, ...)
+        self.commands = CommandRouter(self.drivers, self.health, self.recorder.record)  # device and box commands
         self.uplink = self._build_uplink()
         self.downlink = self._build_downlink()
         self.speech = Speech(self.data_dir / "tts-cache", config.broadcast.cache_mb)
@@ -84,7 +84,7 @@ class Daemon:
             config.broadcast, timezone=config.site.timezone, drivers=self.drivers, render=self.speech.render,
             record=self.recorder.record, bus=self.bus, writer=self.writer, clock=self.clock,
         )
-        self.box_commands["broadcast"] = self.broadcasts.manager.command
+        self.commands.register_box_command("broadcast", self.broadcasts.manager.command)
         self.faces = FaceService(
             config.faces, config.access, cameras=self.drivers, timezone=config.site.timezone,
             writer=self.writer, media=self.media, record=self.recorder.record, commands=self.commands, clock=self.clock,
@@ -103,19 +103,8 @@ class Daemon:
         return Uplink(
             self.config.site.box_id, self.config.uplink, writer=self.writer, media=self.media,
             recorder=self.recorder, bus=self.bus, clock=self.clock, sync=self.clock_sync,
-            on_command=self._district_command,
+            on_command=self.commands.dispatch,  # the district's commands over MQTT
         )
-
-    async def _district_command(self, command: dict[str, Any]) -> None:
-        """A command the district sent over MQTT: a box-level one, or one for a device."""
-        kind = command["type"]
-        if kind in self.box_commands:
-            await self.box_commands[kind](command)
-        elif command.get("device_id"):
-            request = CommandRequest(command["device_id"], Command(kind, command.get("args") or {}, source="district"))
-            await self.commands.dispatch(request)
-        else:
-            log.warning("district.command_unknown", type=kind)
 
     def _build_downlink(self) -> DownlinkPoller | None:
         uplink = self.config.uplink
@@ -125,10 +114,10 @@ class Daemon:
             log.warning("downlink.disabled", reason="needs [uplink.https] and district_public_key")
             return None
         poller = DownlinkPoller.from_config(uplink, self.config.site.box_id, self.writer, self.recorder.record)
-        self.box_commands["sync.now"] = self._sync_now
+        self.commands.register_box_command("sync.now", self._sync_now)
         return poller
 
-    async def _sync_now(self, _command: dict[str, Any]) -> dict[str, Any]:
+    async def _sync_now(self, _command: CommandRequest) -> dict[str, Any]:
         assert self.downlink is not None
         self.downlink.request_sync()
         return {"requested": True}
@@ -209,6 +198,14 @@ class Daemon:
             else:
                 log.error("daemon.store_writer_dead")
             await asyncio.sleep(interval)
+
+    @property
+    def store_path(self) -> Path:
+        return self.writer.path
+
+    @property
+    def box_token(self) -> SecretStr | None:
+        return self.config.uplink.token if self.config.uplink is not None else None
 
     def status(self) -> dict[str, Any]:
         now = self.clock.now()

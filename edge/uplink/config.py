@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.config.secrets import Secret
+from edge.secret import Secret
 
 
 class Section(BaseModel):

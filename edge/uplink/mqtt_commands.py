@@ -2,7 +2,11 @@
 
 The box subscribes to ``{prefix}/{box_id}/commands`` at QoS 1. Each payload is a
 JSON object with a string ``type`` (``{"type": "sync.now"}``, ``{"type":
-"gate.open", "device_id": "gate-north", "args": {...}}``). paho sends the PUBACK
+"gate.open", "device_id": "gate-north", "args": {...}}``; a box command's args may
+also sit beside its type, ``{"type": "broadcast", "text": "..."}``), parsed by
+:func:`edge.commands.parse_command` into a command whose caller is the district:
+whoever can publish on the topic is. A payload naming a ``"source"`` is
+dropped as malformed. paho sends the PUBACK
 as soon as a message is read off the socket, so "delivered" means "in this
 inbox", not "done": the outcome is the daemon's own ``command.result`` event.
 QoS 1 is at least once, so a command may come twice.
@@ -24,27 +28,21 @@ from typing import Any
 import aiomqtt
 import structlog
 
+from edge.commands import Caller, CommandRequest, MalformedCommand, parse_command
+
 log = structlog.get_logger(__name__)
 
-CommandHandler = Callable[[dict[str, Any]], Awaitable[None]]
+CommandHandler = Callable[[CommandRequest], Awaitable[Any]]
+_DISTRICT = Caller.district()
 
 
-class MalformedCommand(ValueError):
-    """The payload is not a JSON object with a string ``type``."""
-
-
-def parse_command(payload: bytes) -> dict[str, Any]:
+def parse_payload(payload: bytes) -> CommandRequest:
+    """The district's command in ``payload``; MalformedCommand if it is none."""
     try:
-        command = json.loads(payload.decode("utf-8"))
+        body = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedCommand(f"not UTF-8 JSON: {exc}") from None
-    if not isinstance(command, dict) or not isinstance(command.get("type"), str) or not command["type"]:
-        raise MalformedCommand('not a JSON object with a string "type"')
-    if "device_id" in command and not isinstance(command["device_id"], str):
-        raise MalformedCommand('"device_id" is not a string')
-    if "args" in command and not isinstance(command["args"], dict):
-        raise MalformedCommand('"args" is not an object')
-    return command
+    return parse_command(body, _DISTRICT, flat=True)
 
 
 class BurstLog:
@@ -75,7 +73,7 @@ class CommandInbox:
 
     def __init__(self, handler: CommandHandler, max_pending: int = 256) -> None:
         self._handler = handler
-        self._pending: asyncio.Queue[dict[str, Any]] = asyncio.Queue(max_pending)
+        self._pending: asyncio.Queue[CommandRequest] = asyncio.Queue(max_pending)
         self._malformed = BurstLog("uplink.mqtt.command_malformed")
         self._retained = BurstLog("uplink.mqtt.command_retained_ignored")
         self._overflow = BurstLog("uplink.mqtt.command_inbox_full")
@@ -86,14 +84,14 @@ class CommandInbox:
             return
         payload = bytes(message.payload)
         try:
-            command = parse_command(payload)
+            command = parse_payload(payload)
         except MalformedCommand as exc:
             self._malformed.drop(topic=str(message.topic), reason=str(exc), payload=payload[:200].decode(errors="replace"))
             return
         try:
             self._pending.put_nowait(command)
         except asyncio.QueueFull:
-            self._overflow.drop(command=command["type"])
+            self._overflow.drop(command=command.type)
 
     async def run(self) -> None:
         """Run commands until cancelled; a failing handler is logged and the next command runs."""
@@ -104,4 +102,4 @@ class CommandInbox:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("uplink.mqtt.command_failed", command=command.get("type"))
+                log.exception("uplink.mqtt.command_failed", command=command.type)

@@ -8,7 +8,6 @@ with its own watermark (:mod:`.mirror`). With MQTT alone, a PUBACK is delivery.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from drivers.base import Clock
@@ -22,6 +21,7 @@ from edge.uplink.config import UplinkConfig
 from edge.uplink.https import HttpsTransport
 from edge.uplink.mirror import MirrorFeed
 from edge.uplink.mqtt import MqttTransport
+from edge.uplink.mqtt_commands import CommandHandler
 from edge.uplink.outbox import Outbox
 from edge.uplink.sender import OutboxSender
 from edge.uplink.transport import Transport
@@ -39,7 +39,7 @@ class Uplink:
         bus: EventBus,
         clock: Clock,
         sync: ClockSync,
-        on_command: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        on_command: CommandHandler | None = None,
     ) -> None:
         token = config.token.get_secret_value()
         self.transports: list[Transport] = []

@@ -1,7 +1,8 @@
 """The web console over real loopback HTTP: login, sessions, throttling, the API and the page's headers.
 
-The daemon is a small fake (``status()`` and ``commands.dispatch``); it is tested on its own elsewhere,
-and ``test_console_browser.py`` drives the page against a real one in Chromium.
+The box behind it is a small real one (:mod:`tests.api.small_box`: the real command router over
+scripted devices, a canned status); the daemon is tested on its own elsewhere, and
+``test_console_browser.py`` drives the page against a real one in Chromium.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -17,11 +17,11 @@ import pytest
 from argon2 import PasswordHasher
 from structlog.testing import capture_logs
 
-from drivers.base import CommandResult
 from edge.api.console import ConsoleServer
 from edge.api.credentials import ConsoleCredentials
 from edge.config.model import ConsoleConfig
-from edge.daemon.commands import CommandRequest
+from edge.store.media import MediaStore
+from tests.api.small_box import SmallBox
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 STATUS = {
@@ -35,29 +35,12 @@ STATUS = {
 }
 
 
-class FakeCommands:
-    def __init__(self) -> None:
-        self.requests: list[CommandRequest] = []
-
-    async def dispatch(self, request: CommandRequest) -> CommandResult:
-        self.requests.append(request)
-        return CommandResult(True, "opened", {"relay": 1})
+GATE = frozenset({"gate.open", "gate.close"})
 
 
-class FakeDaemon:
-    """What the console and the sync routes mounted beside it read of the daemon."""
-
-    def __init__(self) -> None:
-        self.commands = FakeCommands()
-        self.box_commands: dict[str, Any] = {}
-        self.config = SimpleNamespace(uplink=None)
-        gate = SimpleNamespace(commands=frozenset({"gate.open", "gate.close"}))
-        self.drivers = {"gate-1": gate, "g": gate}
-        self.writer = SimpleNamespace(path=Path("/nowhere/events.db"))
-        self.media = None
-
-    def status(self) -> dict[str, Any]:
-        return STATUS
+def small_box(tmp_path: Path) -> SmallBox:
+    """What the console and the sync routes mounted beside it use of the box; no uplink, so no box token."""
+    return SmallBox(Path("/nowhere/events.db"), MediaStore(tmp_path / "media"), None, STATUS, {"gate-1": GATE, "g": GATE})
 
 
 class FakeClock:
@@ -71,7 +54,7 @@ class FakeClock:
 @dataclass
 class Box:
     server: ConsoleServer
-    daemon: FakeDaemon
+    small: SmallBox
     clock: FakeClock
     secrets_dir: Path
     api: str = field(init=False)
@@ -85,11 +68,11 @@ class Box:
 
 
 async def start_box(secrets_dir: Path) -> Box:
-    daemon, clock = FakeDaemon(), FakeClock()
+    small, clock = small_box(secrets_dir.parent), FakeClock()
     credentials = ConsoleCredentials(secrets_dir, hasher=FAST)
-    server = ConsoleServer(daemon, ConsoleConfig(port=0), secrets_dir, credentials=credentials, clock=clock)
+    server = ConsoleServer(small, ConsoleConfig(port=0), secrets_dir, credentials=credentials, clock=clock)
     await server.start()
-    return Box(server, daemon, clock, secrets_dir)
+    return Box(server, small, clock, secrets_dir)
 
 
 @pytest.fixture
@@ -164,7 +147,7 @@ async def test_api_needs_a_session(box: Box, http: aiohttp.ClientSession) -> Non
         assert "log in" in (await response.json())["error"]
     status, _ = await get_json(http, box.api + "status", headers={"Authorization": "Bearer not-a-session"})
     assert status == 401
-    assert box.daemon.commands.requests == []
+    assert box.small.executed == [] and box.small.recorded == []
 
 
 async def test_wrong_password_is_401_without_a_cookie(box: Box, http: aiohttp.ClientSession) -> None:
@@ -201,12 +184,16 @@ async def test_cookie_session_reaches_status_health_and_commands(
         assert r.status == 200
         assert r.headers["Cache-Control"] == "no-store"
         assert await r.json() == {"ok": True, "detail": "opened", "data": {"relay": 1}}
-    [request] = box.daemon.commands.requests
-    assert request.device_id == "gate-1"
-    assert (request.command.type, request.command.args, request.command.source) == (
+    [(device_id, command)] = box.small.executed
+    assert device_id == "gate-1"
+    assert (command.type, command.args, command.source) == (
         "gate.open",
         {"seconds": 5},
         "console",
+    )
+    [result] = box.small.recorded
+    assert (result.type, result.device_id, result.data["source"], result.data["ok"]) == (
+        "command.result", "gate-1", "console", True
     )
 
 
@@ -222,7 +209,7 @@ async def test_bearer_token_works_without_cookies(box: Box, http: aiohttp.Client
             box.api + "commands", json={"type": "gate.close", "device_id": "g"}, headers=bearer
         ) as r:
             assert r.status == 200 and (await r.json())["ok"] is True
-    assert box.daemon.commands.requests[0].command.args == {}
+    assert box.small.executed[0][1].args == {}
 
 
 @pytest.mark.parametrize(
@@ -233,6 +220,7 @@ async def test_bearer_token_works_without_cookies(box: Box, http: aiohttp.Client
         (b'{"device_id": "gate-1"}', '"type" must be a non-empty string'),
         (b'{"type": "gate.open", "device_id": ""}', '"device_id" must be a non-empty string'),
         (b'{"type": "gate.open", "device_id": "gate-1", "args": [1]}', '"args"'),
+        (b'{"type": "gate.open", "device_id": "gate-1", "source": "district"}', "unknown field 'source'"),
     ],
 )
 async def test_malformed_command_is_400(
@@ -242,7 +230,7 @@ async def test_malformed_command_is_400(
     async with http.post(box.api + "commands", data=body, headers={"Content-Type": "application/json"}) as r:
         assert r.status == 400
         assert message in (await r.json())["error"]
-    assert box.daemon.commands.requests == []
+    assert box.small.executed == [] and box.small.recorded == []
 
 
 async def test_logout_invalidates_the_session(box: Box, http: aiohttp.ClientSession) -> None:
@@ -311,7 +299,7 @@ async def test_a_taken_port_fails_start_and_leaves_nothing_behind(box: Box, tmp_
     port = int(box.server.url.rsplit(":", 1)[1].strip("/"))
     settings = ConsoleConfig(port=port)
     credentials = ConsoleCredentials(tmp_path / "other", hasher=FAST)
-    other = ConsoleServer(FakeDaemon(), settings, tmp_path / "other", credentials=credentials)  # type: ignore[arg-type]
+    other = ConsoleServer(small_box(tmp_path), settings, tmp_path / "other", credentials=credentials)
     with pytest.raises(OSError):
         await other.start()
     await other.stop()  # harmless after a failed start

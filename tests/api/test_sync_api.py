@@ -2,7 +2,8 @@
 
 The routes are mounted as the console mounts them: on an application whose
 middleware demands a console session for ``/api/`` unless the sync API owns the
-route. The daemon is a small fake; replies are validated against the models the
+route. The box behind it is a small real one (:mod:`tests.api.small_box`: the
+real command router over scripted devices); replies are validated against the models the
 OpenAPI document is built from, so the document and the wire cannot drift apart.
 """
 
@@ -11,10 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -23,14 +23,13 @@ from aiohttp import web
 from pydantic import SecretStr
 from yarl import URL
 
-from drivers.base import CommandResult
 from edge.api import sync_openapi as wire
-from edge.api.sync import BoxCommandFailed, BoxCommandRejected, SyncApi, add_sync_routes
-from edge.daemon.commands import CommandRequest
+from edge.api.sync import SyncApi, add_sync_routes
+from edge.commands import BoxCommandFailed, BoxCommandRejected, CommandRequest
 from edge.events.model import Event, EventDraft, MediaRef
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
-from edge.uplink.config import HttpsUplinkConfig, UplinkConfig
+from tests.api.small_box import Recorded, SmallBox
 
 BOX_TOKEN = "box-token-0123456789"
 CONSOLE_TOKEN = "console-session-abcdef"
@@ -47,59 +46,32 @@ ROUTES = [
 ]
 
 
-class FakeCommands:
-    def __init__(self) -> None:
-        self.requests: list[CommandRequest] = []
-
-    async def dispatch(self, request: CommandRequest) -> CommandResult:
-        self.requests.append(request)
-        if request.device_id == "gate-2":
-            return CommandResult(False, "device is offline: no answer")
-        return CommandResult(True, "opened", {"relay": 1})
+GATE = frozenset({"gate.open", "gate.close"})
+DEVICES = {"gate-1": GATE, "gate-2": GATE, "sos-1": frozenset({"sim.press"})}
 
 
-@dataclass
-class FakeDaemon:
-    db_path: Path
-    media: MediaStore
-    uplink: UplinkConfig | None
-    commands: FakeCommands = field(default_factory=FakeCommands)
-    counts: dict[str, int] = field(default_factory=lambda: {"online": 2, "degraded": 1, "offline": 0})
-    drivers: dict[str, Any] = field(default_factory=lambda: {
-        "gate-1": SimpleNamespace(commands=frozenset({"gate.open", "gate.close"})),
-        "gate-2": SimpleNamespace(commands=frozenset({"gate.open", "gate.close"})),
-        "sos-1": SimpleNamespace(commands=frozenset({"sim.press"})),
-    })
-
-    @property
-    def config(self) -> SimpleNamespace:
-        return SimpleNamespace(uplink=self.uplink)
-
-    @property
-    def writer(self) -> SimpleNamespace:
-        return SimpleNamespace(path=self.db_path)
-
-    def status(self) -> dict[str, Any]:
-        return {
-            "box_id": "box-7", "version": "0.1.0", "uptime_s": 42.5, "clock_synced": True,
-            "store": {"path": str(self.db_path), "last_seq": 12}, "counts": self.counts, "devices": [],
-        }
+def small_box(db_path: Path, media: MediaStore, token: str | None = BOX_TOKEN) -> SmallBox:
+    """gate-1 and sos-1 online, gate-2 offline; ``token``: the box token (None: no uplink)."""
+    status = {
+        "box_id": "box-7", "version": "0.1.0", "uptime_s": 42.5, "clock_synced": True,
+        "store": {"path": str(db_path), "last_seq": 12}, "devices": [],
+        "counts": {"online": 2, "degraded": 1, "offline": 0},
+    }
+    small = SmallBox(db_path, media, SecretStr(token) if token else None, status, DEVICES)
+    small.offline("gate-2", "no answer")
+    return small
 
 
 @dataclass
 class Box:
     url: URL
     app: web.Application
-    daemon: FakeDaemon
+    small: SmallBox
     writer: StoreWriter
     api: SyncApi
     events: list[Event]
     snapshot: MediaRef
     box_calls: list[tuple[str, dict[str, Any]]]
-
-
-def uplink(token: str = BOX_TOKEN) -> UplinkConfig:
-    return UplinkConfig(token=SecretStr(token), https=HttpsUplinkConfig(base_url="https://district.example/"))
 
 
 def draft(i: int, **overrides: Any) -> EventDraft:
@@ -115,9 +87,7 @@ async def console_status(_request: web.Request) -> web.Response:
 
 
 @contextlib.asynccontextmanager
-async def serve(
-    daemon: FakeDaemon, box_commands: dict[str, Any] | None = None
-) -> AsyncIterator[tuple[URL, web.Application, SyncApi]]:
+async def serve(small: SmallBox) -> AsyncIterator[tuple[URL, web.Application, SyncApi]]:
     """The sync API on 127.0.0.1, behind a middleware that acts like the console's."""
     holder: list[SyncApi] = []
 
@@ -130,7 +100,7 @@ async def serve(
 
     app = web.Application(middlewares=[console_sessions])
     app.router.add_get("/api/v1/status", console_status)
-    holder.append(add_sync_routes(app, daemon, {CONSOLE_TOKEN}.__contains__, box_commands, session_cookie=COOKIE))
+    holder.append(add_sync_routes(app, small, {CONSOLE_TOKEN}.__contains__, session_cookie=COOKIE))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
@@ -146,22 +116,24 @@ async def box(tmp_path: Path) -> AsyncIterator[Box]:
     snapshot = media.put_bytes(JPEG, kind="snapshot", content_type="image/jpeg")
     box_calls: list[tuple[str, dict[str, Any]]] = []
 
-    async def broadcast(args: dict[str, Any]) -> dict[str, Any]:
-        box_calls.append(("broadcast", args))
-        if not args.get("text"):
+    async def broadcast(request: CommandRequest) -> dict[str, Any]:
+        box_calls.append(("broadcast", request.args))
+        if not request.args.get("text"):
             raise BoxCommandRejected('"text" is required')
         return {"speakers": 2}
 
-    async def sync_now(args: dict[str, Any]) -> dict[str, Any]:
-        box_calls.append(("sync.now", args))
+    async def sync_now(request: CommandRequest) -> dict[str, Any]:
+        box_calls.append(("sync.now", request.args))
         raise BoxCommandFailed("the district is unreachable")
 
     async with StoreWriter(tmp_path / "events.db") as writer:
         events = [await writer.append(draft(i)) for i in range(11)]
         events.append(await writer.append(draft(11, type="sos.pressed", priority=0, device_id=None, media=(snapshot,))))
-        daemon = FakeDaemon(writer.path, media, uplink())
-        async with serve(daemon, {"broadcast": broadcast, "sync.now": sync_now}) as (url, app, api):
-            yield Box(url, app, daemon, writer, api, events, snapshot, box_calls)
+        small = small_box(writer.path, media)
+        small.commands.register_box_command("broadcast", broadcast)
+        small.commands.register_box_command("sync.now", sync_now)
+        async with serve(small) as (url, app, api):
+            yield Box(url, app, small, writer, api, events, snapshot, box_calls)
 
 
 @pytest.fixture
@@ -200,7 +172,7 @@ async def test_every_route_refuses_a_missing_or_wrong_token(
         assert response.status == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
         assert "Bearer <box token>" in (await response.json())["error"]
-    assert box.daemon.commands.requests == []
+    assert box.small.executed == [] and box.small.recorded == []
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES[:3])
@@ -222,7 +194,21 @@ async def test_the_source_of_a_command_is_who_sent_it(box: Box) -> None:
         assert (await post_json(client, command, headers=DISTRICT))[0] == 200
         assert (await post_json(client, command, headers={"Authorization": f"Bearer {CONSOLE_TOKEN}"}))[0] == 200
         assert (await post_json(client, command, headers={"Cookie": f"{COOKIE}={CONSOLE_TOKEN}"}))[0] == 200
-    assert [r.command.source for r in box.daemon.commands.requests] == ["district", "console", "console"]
+    assert [command.source for _, command in box.small.executed] == ["district", "console", "console"]
+    assert [r.data["source"] for r in box.small.recorded] == ["district", "console", "console"]
+
+
+async def test_the_source_of_a_box_command_is_who_sent_it_too(box: Box) -> None:
+    command = {"type": "broadcast", "args": {"text": "停水通知"}}
+    async with aiohttp.ClientSession(box.url) as client:
+        assert (await post_json(client, command, headers=DISTRICT))[0] == 200
+        assert (await post_json(client, command, headers={"Cookie": f"{COOKIE}={CONSOLE_TOKEN}"}))[0] == 200
+        body = {**command, "source": "district"}  # claimed in the body: refused, whoever sends it
+        status, reply = await post_json(client, body, headers={"Authorization": f"Bearer {CONSOLE_TOKEN}"})
+        assert status == 400 and "'source'" in reply["error"] and "credential" in reply["error"]
+    assert [(r.type, r.device_id, r.data["command"], r.data["source"]) for r in box.small.recorded] == [
+        ("command.result", None, "broadcast", "district"), ("command.result", None, "broadcast", "console"),
+    ]
 
 
 async def test_the_console_still_guards_its_own_routes(box: Box, http: aiohttp.ClientSession) -> None:
@@ -234,8 +220,8 @@ async def test_the_console_still_guards_its_own_routes(box: Box, http: aiohttp.C
 
 
 async def test_without_an_uplink_only_console_sessions_get_in(box: Box) -> None:
-    daemon = FakeDaemon(box.daemon.db_path, box.daemon.media, uplink=None)
-    async with serve(daemon) as (url, _app, _api), aiohttp.ClientSession(url) as client:
+    small = small_box(box.small.store_path, box.small.media, token=None)
+    async with serve(small) as (url, _app, _api), aiohttp.ClientSession(url) as client:
         assert (await get_json(client, "/api/v1/health", headers=DISTRICT))[0] == 401
         assert (await get_json(client, "/api/v1/health", headers={"Authorization": "Bearer "}))[0] == 401
         status, _ = await get_json(client, "/api/v1/health", headers={"Authorization": f"Bearer {CONSOLE_TOKEN}"})
@@ -245,9 +231,9 @@ async def test_without_an_uplink_only_console_sessions_get_in(box: Box) -> None:
 def test_routes_already_taken_are_refused(tmp_path: Path) -> None:
     app = web.Application()
     app.router.add_get("/api/v1/health", console_status)
-    daemon = FakeDaemon(tmp_path / "e.db", MediaStore(tmp_path / "media"), uplink())
+    small = small_box(tmp_path / "e.db", MediaStore(tmp_path / "media"))
     with pytest.raises(RuntimeError, match="/api/v1/health"):
-        add_sync_routes(app, daemon, lambda _token: False)
+        add_sync_routes(app, small, lambda _token: False)
 
 
 # --- events -----------------------------------------------------------------------
@@ -320,8 +306,8 @@ async def test_bad_event_parameters_are_400_with_a_clear_message(
 
 
 async def test_an_unreadable_store_is_503(box: Box, tmp_path: Path) -> None:
-    daemon = FakeDaemon(tmp_path / "missing.db", box.daemon.media, uplink())
-    async with serve(daemon) as (url, _app, _api), aiohttp.ClientSession(url, headers=DISTRICT) as client:
+    small = small_box(tmp_path / "missing.db", box.small.media)
+    async with serve(small) as (url, _app, _api), aiohttp.ClientSession(url, headers=DISTRICT) as client:
         status, body = await get_json(client, "/api/v1/events")
         assert status == 503 and "cannot be read" in body["error"]
         status, body = await get_json(client, "/api/v1/media/" + box.snapshot.sha256)
@@ -340,7 +326,7 @@ async def test_health(box: Box, http: aiohttp.ClientSession) -> None:
         "status": "ok", "box_id": "box-7", "version": "0.1.0", "uptime_s": 42.5,
         "devices": {"online": 2, "degraded": 1, "offline": 0}, "last_seq": 12, "clock_synced": True,
     }
-    box.daemon.counts = {"online": 2, "degraded": 0, "offline": 1}
+    box.small.status_body["counts"] = {"online": 2, "degraded": 0, "offline": 1}
     _, health = await get_json(http, "/api/v1/health")
     assert (health["status"], health["devices"]["offline"]) == ("degraded", 1)
 
@@ -352,17 +338,23 @@ async def test_a_device_command_is_dispatched_from_the_district(box: Box, http: 
     status, reply = await post_json(http, {"type": "gate.open", "device_id": "gate-1", "args": {"seconds": 5}})
     assert (status, reply) == (200, {"ok": True, "detail": "opened", "data": {"relay": 1}})
     wire.CommandReply.model_validate(reply)
-    [request] = box.daemon.commands.requests
-    assert (request.device_id, request.command.type, request.command.args, request.command.source) == (
-        "gate-1", "gate.open", {"seconds": 5}, "district"
-    )
+    [(device_id, command)] = box.small.executed
+    assert (device_id, command.type, command.args, command.source) == ("gate-1", "gate.open", {"seconds": 5}, "district")
+    assert box.small.recorded == [Recorded("command.result", 3, {
+        "command": "gate.open", "args": {"seconds": 5}, "source": "district", "ok": True, "detail": "opened",
+    }, "gate-1")]
     await post_json(http, {"type": "gate.close", "device_id": "gate-1"})
-    assert box.daemon.commands.requests[1].command.args == {}
+    assert box.small.executed[1][1].args == {}
 
 
 async def test_a_device_level_failure_is_200_with_ok_false(box: Box, http: aiohttp.ClientSession) -> None:
     status, reply = await post_json(http, {"type": "gate.open", "device_id": "gate-2"})
     assert (status, reply) == (200, {"ok": False, "detail": "device is offline: no answer", "data": {}})
+    assert box.small.executed == []
+    [result] = box.small.recorded
+    assert (result.priority, result.device_id, result.data["ok"], result.data["detail"]) == (
+        2, "gate-2", False, "device is offline: no answer"
+    )
 
 
 async def test_box_level_commands_go_to_their_handlers(box: Box, http: aiohttp.ClientSession) -> None:
@@ -374,7 +366,12 @@ async def test_box_level_commands_go_to_their_handlers(box: Box, http: aiohttp.C
     assert status == 400 and reply["detail"] == reply["error"] == 'broadcast: "text" is required'
     wire.CommandRejected.model_validate(reply)
     assert box.box_calls == [("broadcast", {"text": "停水通知"}), ("sync.now", {}), ("broadcast", {})]
-    assert box.daemon.commands.requests == []
+    assert box.small.executed == []  # no device was asked
+    assert [(r.device_id, r.data["command"], r.data["ok"], r.data["detail"], r.data["source"]) for r in box.small.recorded] == [
+        (None, "broadcast", True, "done", "district"),
+        (None, "sync.now", False, "the district is unreachable", "district"),
+        (None, "broadcast", False, '"text" is required', "district"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -404,7 +401,7 @@ async def test_bad_commands_are_refused_before_anything_runs(
     assert got == status
     wire.CommandRejected.model_validate(reply)
     assert message in reply["detail"]
-    assert box.daemon.commands.requests == [] and box.box_calls == []
+    assert box.small.executed == [] and box.small.recorded == [] and box.box_calls == []
 
 
 # --- media ------------------------------------------------------------------------
@@ -428,7 +425,7 @@ async def test_media_is_served_with_its_type_and_sha256_etag(box: Box, http: aio
 async def test_unknown_media_is_404(box: Box, http: aiohttp.ClientSession) -> None:
     status, body = await get_json(http, "/api/v1/media/" + "ab" * 32)
     assert status == 404 and "no media" in body["error"]
-    box.daemon.media.path_for(box.snapshot.sha256).unlink()  # indexed, but the file is gone
+    box.small.media.path_for(box.snapshot.sha256).unlink()  # indexed, but the file is gone
     status, body = await get_json(http, "/api/v1/media/" + box.snapshot.sha256)
     assert status == 404 and "file is gone" in body["error"]
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from drivers.peers.cloud_speaker import FakeCloudSpeaker
+from edge.commands import Caller, CommandRequest
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.timesync import ClockSync
@@ -46,8 +47,9 @@ async def test_a_live_announcement_reaches_a_cloud_speaker_as_text(tmp_path: Pat
             async with asyncio.TaskGroup() as group:
                 group.create_task(daemon.run(stop))
                 await wait_until(lambda: daemon.health.counts()["online"] == 1, 10)
-                answer = await daemon.box_commands["broadcast"]({"text": "今晚八点消防演练", "targets": ["building-3"]})
-                assert answer["speakers"] == ["spk-cloud"]
+                args = {"text": "今晚八点消防演练", "targets": ["building-3"]}
+                answer = await daemon.commands.dispatch(CommandRequest("broadcast", None, args, caller=Caller.district()))
+                assert answer.ok and answer.data["speakers"] == ["spk-cloud"]
                 await wait_until(lambda: len(played) >= 1, 10)
                 stop.set()
         finally:

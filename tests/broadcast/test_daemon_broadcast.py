@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import wave
 from pathlib import Path
 
 import pytest
 
-from drivers.base import Command
 from edge.cli import main
+from edge.commands import Caller, CommandRequest
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
-from edge.daemon.commands import CommandRequest
+from edge.store import EventReader
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
 
@@ -50,7 +51,7 @@ async def test_an_sos_press_is_announced_at_once_in_mandarin(tmp_path: Path) -> 
     async with asyncio.TaskGroup() as group:
         group.create_task(daemon.run(stop))
         await wait_until(lambda: daemon.health.counts()["online"] == 2, 5)
-        await daemon.commands.dispatch(CommandRequest("sos-b3-u2", Command("sim.press")))
+        await daemon.commands.dispatch(CommandRequest("sim.press", "sos-b3-u2", caller=Caller.cli()))
         await wait_until(lambda: len(played) >= 1, 10)
         stop.set()
     first = played[0].data
@@ -59,6 +60,29 @@ async def test_an_sos_press_is_announced_at_once_in_mandarin(tmp_path: Path) -> 
     (wav,) = sorted((tmp_path / "var" / "speaker").glob("*.wav"))[:1]
     with wave.open(str(wav)) as clip:
         assert clip.getnframes() / clip.getframerate() > 1.0
+
+
+async def test_edge_say_goes_through_the_running_daemon_as_the_cli(tmp_path: Path) -> None:
+    path = site(tmp_path)
+    daemon = Daemon(parse_config(path.read_text()), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+    played: list = []
+    daemon.bus.subscribe(played.append, types=["broadcast.played"])
+    out = io.StringIO()
+    stop = asyncio.Event()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.health.counts()["online"] == 2, 5)
+        with contextlib.redirect_stdout(out):
+            assert await asyncio.to_thread(main, ["say", "hello", "--voice", "en", "--config", str(path)]) == 0
+        await wait_until(lambda: len(played) >= 1, 10)
+        stop.set()
+    assert "announced on spk-1 (by the running daemon)" in out.getvalue().splitlines()  # beside the daemon's log
+    assert played[0].data["source"] == "cli" and played[0].data["what"] == "hello"
+    with EventReader(daemon.writer.path) as reader:
+        [result] = [e for e in reader.iter_all() if e.type == "command.result"]
+    assert (result.device_id, result.data["command"], result.data["source"], result.data["ok"]) == (
+        None, "broadcast", "cli", True
+    )
 
 
 def test_edge_say_without_a_daemon_writes_the_file_sink(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

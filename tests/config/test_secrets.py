@@ -10,8 +10,8 @@ import pytest
 import structlog
 from pydantic import BaseModel, ValidationError
 
-from edge.config.secrets import Secret
 from edge.daemon.logs import setup_logging
+from edge.secret import Secret
 
 
 class WithSecret(BaseModel):

@@ -53,12 +53,16 @@ def daemon(tmp_path: Path) -> Daemon:
     return Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
 
 
-async def command(socket: Path, body: dict) -> dict:
+async def post(socket: Path, route: str, body: dict) -> tuple[int, dict]:
     async with (
         aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(socket))) as session,
-        session.post("http://edge/commands", json=body) as response,
+        session.post(f"http://edge{route}", json=body) as response,
     ):
-        return await response.json()
+        return response.status, await response.json()
+
+
+async def command(socket: Path, body: dict) -> dict:
+    return (await post(socket, "/commands", body))[1]
 
 
 async def test_daemon_runs_devices_and_commands_and_stops_cleanly(daemon: Daemon) -> None:
@@ -110,7 +114,37 @@ async def test_control_socket_rejects_malformed_commands(daemon: Daemon) -> None
         await wait_until(lambda: daemon.control.path.exists() and daemon.writer.last_seq >= 1)
         answer = await command(daemon.control.path, {"type": "gate.open"})
         assert answer["ok"] is False and "bad request" in answer["detail"]
+        claimed = {"device_id": "gate-1", "type": "gate.open", "source": "district"}
+        status, answer = await post(daemon.control.path, "/commands", claimed)
+        assert status == 400 and answer["ok"] is False
+        assert answer["detail"].startswith("bad request: unknown field 'source'")
         stop.set()
+    with EventReader(daemon.writer.path) as reader:
+        assert [e for e in reader.iter_all() if e.type == "command.result"] == []
+
+
+async def test_box_commands_through_the_control_socket_are_the_clis_and_recorded(daemon: Daemon) -> None:
+    stop = asyncio.Event()
+    socket = daemon.control.path
+    async with asyncio.TaskGroup() as group:
+        group.create_task(daemon.run(stop))
+        await wait_until(lambda: daemon.health.counts()["online"] == 4)
+        announced = await post(socket, "/box-commands", {"type": "broadcast", "args": {"text": "hello", "voice": "en"}})
+        assert announced[0] == 200 and announced[1]["ok"] is True and announced[1]["detail"] == "done"
+        assert announced[1]["data"]["speakers"] == ["spk-1"]
+        assert await post(socket, "/box-commands", {"type": "broadcast", "args": {}}) == (
+            400, {"ok": False, "detail": 'broadcast: "text" is required'}
+        )
+        status, unknown = await post(socket, "/box-commands", {"type": "explode"})
+        assert status == 400 and unknown["detail"] == "bad request: unknown box command 'explode' (known: broadcast)"
+        status, claimed = await post(socket, "/box-commands", {"type": "broadcast", "text": "x", "source": "district"})
+        assert status == 400 and claimed["detail"].startswith("bad request: unknown field 'source'")
+        stop.set()
+    with EventReader(daemon.writer.path) as reader:
+        results = [e for e in reader.iter_all() if e.type == "command.result"]
+    assert [(e.device_id, e.data["command"], e.data["ok"], e.data["source"]) for e in results] == [
+        (None, "broadcast", True, "cli"), (None, "broadcast", False, "cli"),
+    ]
 
 
 async def test_port_in_use_fails_start_and_releases_everything(daemon: Daemon, tmp_path: Path) -> None:

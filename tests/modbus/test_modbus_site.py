@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from drivers.base import Command
-from edge.daemon.commands import CommandRequest
+from edge.commands import Caller, CommandRequest
 from edge.store import EventReader
 from tests.fakes import wait_until
 from tests.modbus.conftest import ModbusSite
@@ -37,8 +36,8 @@ async def test_door_opened_without_grant_is_forced_open(site: ModbusSite) -> Non
 
 
 async def test_granted_opening_held_too_long_raises_held_open(site: ModbusSite) -> None:
-    command = Command("gate.open", {"ms": 500}, source="rule:face")
-    result = await site.daemon.commands.dispatch(CommandRequest("gate-north", command))
+    command = CommandRequest("gate.open", "gate-north", {"ms": 500}, caller=Caller.rule("face"))
+    result = await site.daemon.commands.dispatch(command)
     assert result.ok, result.detail
     assert site.peer.coil(UNIT_GATE, 0) is True  # fail-secure: energised = open
     site.peer.set_input(UNIT_GATE, DOOR, True)
@@ -68,13 +67,13 @@ async def test_exit_button_opens_the_lock_and_the_door_is_not_forced(site: Modbu
 
 async def test_commands_hold_and_lock_and_refuse_bad_arguments(site: ModbusSite) -> None:
     dispatch = site.daemon.commands.dispatch
-    assert (await dispatch(CommandRequest("gate-north", Command("gate.hold_open")))).ok
+    assert (await dispatch(CommandRequest("gate.hold_open", "gate-north", caller=Caller.cli()))).ok
     assert site.peer.coil(UNIT_GATE, 0) is True
     await asyncio.sleep(0.6)  # no pulse end while held
     assert site.peer.coil(UNIT_GATE, 0) is True
-    assert (await dispatch(CommandRequest("gate-north", Command("gate.lock")))).ok
+    assert (await dispatch(CommandRequest("gate.lock", "gate-north", caller=Caller.cli()))).ok
     assert site.peer.coil(UNIT_GATE, 0) is False
-    bad = await dispatch(CommandRequest("gate-north", Command("gate.open", {"ms": "forever"})))
+    bad = await dispatch(CommandRequest("gate.open", "gate-north", {"ms": "forever"}, caller=Caller.cli()))
     assert not bad.ok and "ms must be" in bad.detail
     results = [(e.data["command"], e.data["ok"]) for e in site.of_type("command.result")]
     assert results == [("gate.hold_open", True), ("gate.lock", True), ("gate.open", False)]
@@ -122,9 +121,9 @@ async def test_corrupt_frames_are_counted_and_the_bus_recovers(site: ModbusSite)
 
 
 async def test_a_gate_held_open_is_locked_when_the_daemon_stops(site: ModbusSite) -> None:
-    assert (await site.daemon.commands.dispatch(CommandRequest("gate-north", Command("gate.hold_open")))).ok
+    assert (await site.daemon.commands.dispatch(CommandRequest("gate.hold_open", "gate-north", caller=Caller.cli()))).ok
     assert site.peer.coil(UNIT_GATE, 0) is True
-    pulse = await site.daemon.commands.dispatch(CommandRequest("gate-north", Command("gate.open", {"ms": 200})))
+    pulse = await site.daemon.commands.dispatch(CommandRequest("gate.open", "gate-north", {"ms": 200}, caller=Caller.cli()))
     assert pulse.ok
     await asyncio.sleep(0.4)
     assert site.peer.coil(UNIT_GATE, 0) is True, "a pulse must not end a hold"

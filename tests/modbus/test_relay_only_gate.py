@@ -6,12 +6,11 @@ import asyncio
 import io
 from pathlib import Path
 
-from drivers.base import Command
 from drivers.peers.io_module import IoModulePeer
 from drivers.peers.pty_cable import PtyCable
+from edge.commands import Caller, CommandRequest
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
-from edge.daemon.commands import CommandRequest
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
 
@@ -46,7 +45,7 @@ async def test_a_pulse_on_a_relay_only_module_ends_on_time(tmp_path: Path) -> No
         async with asyncio.TaskGroup() as group:
             group.create_task(daemon.run(stop))
             await wait_until(lambda: daemon.health.counts()["online"] == 2, 10)
-            result = await daemon.commands.dispatch(CommandRequest("side-door", Command("gate.open", {"ms": 300})))
+            result = await daemon.commands.dispatch(CommandRequest("gate.open", "side-door", {"ms": 300}, caller=Caller.cli()))
             assert result.ok, result.detail
             opened = await peer.wait_coil(4, 1, True, timeout=1) or peer.coil_writes[-1]
             closed = await peer.wait_coil(4, 1, False, timeout=2)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
 
-from edge.uplink.mqtt_commands import BurstLog, MalformedCommand, parse_command
+from edge.commands import Caller, CommandRequest, MalformedCommand
+from edge.uplink.mqtt_commands import BurstLog, parse_payload
 from edge.uplink.transport import TransportError
 from tests.fakes import wait_until
 from tests.mqtt.broker import FlakyLink, MosquittoBroker
@@ -114,10 +114,10 @@ async def test_a_cancelled_run_still_says_offline(broker: MosquittoBroker) -> No
 
 
 async def test_commands_reach_the_callback_and_bad_ones_are_dropped(broker: MosquittoBroker) -> None:
-    received: list[dict[str, Any]] = []
+    received: list[CommandRequest] = []
 
-    async def on_command(command: dict[str, Any]) -> None:
-        if command["type"] == "explode":
+    async def on_command(command: CommandRequest) -> None:
+        if command.type == "explode":
             raise RuntimeError("handler bug")
         received.append(command)
 
@@ -133,16 +133,20 @@ async def test_commands_reach_the_callback_and_bad_ones_are_dropped(broker: Mosq
                 await district.command(json.dumps(gate))
                 await wait_until(lambda: len(received) == 2, 3)
         await district.client.publish(COMMANDS, b"", qos=1, retain=True)  # clear the retained one
-    assert received == [{"type": "sync.now"}, gate]
+    by_district = Caller.district()
+    assert received == [
+        CommandRequest("sync.now", None, {}, caller=by_district),
+        CommandRequest("gate.open", "gate-north", {"seconds": 5}, caller=by_district),
+    ]
     warned = [entry["event"] for entry in logs if entry["log_level"] == "warning"]
     assert warned == ["uplink.mqtt.command_retained_ignored", "uplink.mqtt.command_malformed"]
     assert [entry["event"] for entry in logs if entry["log_level"] == "error"] == ["uplink.mqtt.command_failed"]
 
 
 async def test_commands_sent_while_the_box_was_away_arrive_after_it_reconnects(broker: MosquittoBroker) -> None:
-    received: list[dict[str, Any]] = []
+    received: list[CommandRequest] = []
 
-    async def on_command(command: dict[str, Any]) -> None:
+    async def on_command(command: CommandRequest) -> None:
         received.append(command)
 
     async with running(transport_for(broker.port, on_command)):
@@ -154,7 +158,7 @@ async def test_commands_sent_while_the_box_was_away_arrive_after_it_reconnects(b
         await district.command(b'{"type": "sync.now", "n": 2}')
     async with running(transport_for(broker.port, on_command)):
         await wait_until(lambda: len(received) == 2, 3)
-    assert [c["n"] for c in received] == [1, 2]
+    assert [c.args["n"] for c in received] == [1, 2]  # a box command's flat fields are its args
 
 
 async def test_without_a_command_handler_the_box_stops_listening(broker: MosquittoBroker) -> None:
@@ -164,9 +168,9 @@ async def test_without_a_command_handler_the_box_stops_listening(broker: Mosquit
         pass  # unsubscribes: nothing is queued for the box any more
     async with Observer(broker.port) as district:
         await district.command(b'{"type": "sync.now"}')
-    received: list[dict[str, Any]] = []
+    received: list[CommandRequest] = []
 
-    async def on_command(command: dict[str, Any]) -> None:
+    async def on_command(command: CommandRequest) -> None:
         received.append(command)
 
     transport = transport_for(broker.port, on_command)
@@ -175,7 +179,7 @@ async def test_without_a_command_handler_the_box_stops_listening(broker: Mosquit
     assert received == []
 
 
-async def _never(command: dict[str, Any]) -> None:
+async def _never(command: CommandRequest) -> None:
     raise AssertionError("no command expected")
 
 
@@ -183,16 +187,19 @@ async def _never(command: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("payload", [b"", b"nope", b"\xff", b"[]", b'{"type": 3}', b'{"type": ""}',
-                                     b'{"type": "x", "args": []}', b'{"type": "x", "device_id": 1}'])
+                                     b'{"type": "x", "args": []}', b'{"type": "x", "device_id": 1}',
+                                     b'{"type": "sync.now", "source": "console"}',
+                                     b'{"type": "gate.open", "device_id": "g", "source": "district"}'])
 def test_malformed_commands_are_refused(payload: bytes) -> None:
     with pytest.raises(MalformedCommand):
-        parse_command(payload)
+        parse_payload(payload)
 
 
-def test_a_command_is_a_json_object_with_a_type() -> None:
-    assert parse_command(b'{"type":"gate.open","device_id":"g","args":{"s":1}}') == {
-        "type": "gate.open", "device_id": "g", "args": {"s": 1},
-    }
+def test_a_command_is_a_json_object_with_a_type_and_its_caller_is_the_district() -> None:
+    assert parse_payload(b'{"type":"gate.open","device_id":"g","args":{"s":1}}') == CommandRequest(
+        "gate.open", "g", {"s": 1}, caller=Caller.district()
+    )
+    assert parse_payload(b'{"type":"broadcast","text":"t","args":{"repeat":2}}').args == {"text": "t", "repeat": 2}
 
 
 def test_burst_log_logs_the_first_drop_of_each_burst() -> None:

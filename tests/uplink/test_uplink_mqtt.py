@@ -11,11 +11,10 @@ from pathlib import Path
 
 import aiomqtt
 
-from drivers.base import Command
 from edge.bench.district import DistrictServer
+from edge.commands import Caller, CommandRequest
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
-from edge.daemon.commands import CommandRequest
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
 from tests.mqtt.broker import MosquittoBroker
@@ -79,7 +78,7 @@ async def test_events_go_out_commands_come_in_and_a_broker_restart_is_survived(t
             await wait_until(lambda: any(t == "ce/box-m/events/gate.relay" for t, _ in seen), 10)
 
             await broker.restart()
-            await daemon.commands.dispatch(CommandRequest("sos-1", Command("sim.press")))
+            await daemon.commands.dispatch(CommandRequest("sim.press", "sos-1", caller=Caller.cli()))
             await wait_until(lambda: any(t == "ce/box-m/events/sos.pressed" for t, _ in seen), 15)
     results = [e for t, e in seen if t.endswith("/command.result")]
     assert any(r["data"]["command"] == "gate.open" and r["data"]["source"] == "district" for r in results)
@@ -107,7 +106,7 @@ async def test_when_the_broker_comes_back_the_backlog_goes_at_once_not_after_the
         async with watched_daemon(text, broker.port) as (daemon, seen):
             await wait_until(lambda: any(t.endswith("/daemon.started") for t, _ in seen), 10)
             await broker.stop()
-            await daemon.commands.dispatch(CommandRequest("gate-1", Command("gate.open", {"ms": 200})))
+            await daemon.commands.dispatch(CommandRequest("gate.open", "gate-1", {"ms": 200}, caller=Caller.cli()))
             await wait_until(lambda: daemon.uplink.sender.failing is not None, 10)  # now backing off ~minutes
             await broker.start()
             await wait_until(lambda: any(t.endswith("/gate.relay") for t, _ in seen), 10)

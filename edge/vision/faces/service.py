@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 import structlog
 
-from drivers.base import Clock, Command
+from drivers.base import Clock
 from edge.access.config import AccessConfig
-from edge.daemon.commands import CommandRequest, CommandRouter
+from edge.commands import Caller, CommandRequest, CommandRouter
 from edge.events.model import MediaRef
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
@@ -127,7 +127,7 @@ class FaceService:
         }
         media: tuple[MediaRef, ...] = ()
         if decision.kind == "granted":
-            result = await self._commands.dispatch(CommandRequest(gate, Command("gate.open", {}, source="face")))
+            result = await self._commands.dispatch(CommandRequest("gate.open", gate, caller=Caller.face(camera_id)))
             data["gate_opened"] = result.ok
             if not result.ok:
                 data["gate_error"] = result.detail

@@ -1,5 +1,9 @@
 """Secrets in config: never written in the file, always fetched from the environment or a file.
 
+A leaf module (it imports nothing of ``edge``), so every package's config
+section can declare a ``Secret`` field without importing ``edge.config``, which
+assembles those sections.
+
 In TOML a secret is ``token = { env = "EDGE_UPLINK_TOKEN" }`` or
 ``token = { file = "/etc/community-edge/uplink.token" }``. It is resolved while
 the config is validated, held as a pydantic ``SecretStr`` (which prints as
