@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from drivers.base import Clock, Driver, DriverConfig, DriverError, Emit, HealthState, Probe
+from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Probe
 from drivers.camera.capture import FrameCapture
 from drivers.camera.config import CameraConfig, FacadeCameraConfig, FaceCameraConfig
 from drivers.camera.detail import DetailStream
 from drivers.camera.frame import Frame
 from drivers.camera.sources import FrameSource, source_for
 from drivers.camera.urls import masked, scrub, with_password
+from drivers.capabilities import FacadeFeed, FaceFeed, FrameFeed
 from drivers.speaker.credentials import secret_from_env
 
 
-class Camera(Driver):
+class Camera(FrameFeed):
     """Shared code of the real cameras; see the module docs. Not a device kind itself."""
 
     config_model: ClassVar[type[DriverConfig]] = CameraConfig
@@ -56,6 +57,10 @@ class Camera(Driver):
         """The oldest buffered frame (``newest``: the newest, the older ones discarded); waits up to
         ``timeout`` s on the clock for one (None: forever), else None."""
         return await self.capture.next_frame(timeout, newest=newest)
+
+    @property
+    def declared_fps(self) -> float | None:
+        return self.config.fps
 
     async def connect(self) -> None:
         await self.capture.stop()  # an earlier stream's thread, if close() could not wait for it
@@ -120,10 +125,10 @@ class Camera(Driver):
         return scrub(text, *self._urls, self.config.url, *([self.config.sub_url] if self.config.sub_url else []))
 
 
-class FaceCamera(Camera):
+class FaceCamera(Camera, FaceFeed):
     config_model = FaceCameraConfig
     config: FaceCameraConfig
 
 
-class FacadeCamera(Camera):
+class FacadeCamera(Camera, FacadeFeed):
     config_model = FacadeCameraConfig

@@ -19,15 +19,16 @@ from typing import ClassVar
 from drivers.access.debounce import DebouncedInput
 from drivers.access.door_monitor import DoorMonitor, DoorPolicy
 from drivers.base import Command, CommandResult, DeviceEvent
+from drivers.capabilities import GATE_COMMANDS, Gate
 from drivers.events import RelayChanged
 from drivers.modbus.bus import BusError, Sample
 from drivers.modbus.config import ModbusGateConfig
 from drivers.modbus.device import BusDevice, active
 
 
-class ModbusGate(BusDevice):
+class ModbusGate(BusDevice, Gate):
     config_model = ModbusGateConfig
-    commands: ClassVar[frozenset[str]] = frozenset({"gate.open", "gate.hold_open", "gate.lock"})
+    commands: ClassVar[frozenset[str]] = GATE_COMMANDS
     config: ModbusGateConfig
 
     def __init__(self, config, emit, clock=None) -> None:  # type: ignore[no-untyped-def]

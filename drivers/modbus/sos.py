@@ -15,6 +15,7 @@ import structlog
 
 from drivers.access.debounce import DebouncedInput
 from drivers.base import Priority
+from drivers.capabilities import SosInput
 from drivers.events import SosPressed, SosReleased
 from drivers.modbus.config import ModbusSosConfig
 from drivers.modbus.device import BusDevice, active
@@ -22,7 +23,7 @@ from drivers.modbus.device import BusDevice, active
 log = structlog.get_logger(__name__)
 
 
-class ModbusSosButton(BusDevice):
+class ModbusSosButton(BusDevice, SosInput):
     config_model = ModbusSosConfig
     offline_priority: ClassVar[Priority] = Priority.LIFE_SAFETY
     config: ModbusSosConfig

@@ -44,6 +44,7 @@ from drivers.camera.facade import FacadeCameraSettings
 from drivers.camera.face import FaceCameraSettings
 from drivers.camera.frame import Frame
 from drivers.camera.sources import FrameSource, VideoFile
+from drivers.capabilities import FacadeFeed, FaceFeed, FrameFeed
 from drivers.sim import SimDriver
 
 DEFAULT_FPS = 10.0
@@ -111,7 +112,7 @@ class SyntheticScene:
         pass
 
 
-class SimCamera(SimDriver):
+class SimCamera(SimDriver, FrameFeed):
     """Shared code of the simulated cameras; see the module docs. Not a device kind itself."""
 
     config: SimCameraConfig
@@ -129,6 +130,10 @@ class SimCamera(SimDriver):
         """The oldest buffered frame (``newest``: the newest, the older ones discarded); waits up to
         ``timeout`` s on the clock for one (None: forever), else None."""
         return await self.capture.next_frame(timeout, newest=newest)
+
+    @property
+    def declared_fps(self) -> float | None:
+        return self.config.fps
 
     async def run(self) -> None:
         await self.capture.stop()  # in case an earlier run could not wait for its thread
@@ -170,12 +175,12 @@ class SimCamera(SimDriver):
         return SyntheticScene(self.config.width, self.config.height, self.shape, self.config.fps or DEFAULT_FPS)
 
 
-class SimFaceCamera(SimCamera):
+class SimFaceCamera(SimCamera, FaceFeed):
     config_model = SimFaceCameraConfig
     config: SimFaceCameraConfig
     shape: ClassVar[str] = "disc"
 
 
-class SimFacadeCamera(SimCamera):
+class SimFacadeCamera(SimCamera, FacadeFeed):
     config_model = SimFacadeCameraConfig
     shape: ClassVar[str] = "box"

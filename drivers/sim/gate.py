@@ -28,6 +28,7 @@ from pydantic import Field
 
 from drivers.access.gate_config import PulseSettings
 from drivers.base import Clock, Command, CommandResult, DriverConfig, Emit
+from drivers.capabilities import GATE_COMMANDS, Gate
 from drivers.events import DoorClosed, DoorOpened, ExitButtonPressed, RelayChanged
 from drivers.sim import PLUG_COMMANDS, SimDriver
 
@@ -54,10 +55,10 @@ class SimGateConfig(PulseSettings):
 
 
 
-class SimGate(SimDriver):
+class SimGate(SimDriver, Gate):
     config_model = SimGateConfig
-    commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | {
-        "gate.open", "gate.hold_open", "gate.lock", "sim.door_open", "sim.door_close", "sim.exit_press",
+    commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | GATE_COMMANDS | {
+        "sim.door_open", "sim.door_close", "sim.exit_press",
     }
     config: SimGateConfig
 

@@ -16,6 +16,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, model_validator
 
 from drivers.base import Clock, Command, CommandResult, DriverConfig, Emit, Priority
+from drivers.capabilities import SosInput
 from drivers.events import SosPressed, SosReleased
 from drivers.sim import PLUG_COMMANDS, SimDriver
 
@@ -38,7 +39,7 @@ class SimSosConfig(DriverConfig):
         return self
 
 
-class SimSosButton(SimDriver):
+class SimSosButton(SimDriver, SosInput):
     config_model = SimSosConfig
     commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | {"sim.press", "sim.release"}
     offline_priority: ClassVar[Priority] = Priority.LIFE_SAFETY

@@ -32,6 +32,7 @@ import numpy as np
 from pydantic import Field
 
 from drivers.base import Clock, Command, CommandResult, DriverConfig, Emit
+from drivers.capabilities import SPEAKER_COMMANDS, Speaker
 from drivers.events import SpeakerPlayed
 from drivers.sim import PLUG_COMMANDS, SimDriver
 
@@ -142,9 +143,9 @@ class _Clip:
     started_at: float  # monotonic
 
 
-class SimSpeaker(SimDriver):
+class SimSpeaker(SimDriver, Speaker):
     config_model = SimSpeakerConfig
-    commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | {"speaker.play", "speaker.stop", "speaker.volume"}
+    commands: ClassVar[frozenset[str]] = PLUG_COMMANDS | SPEAKER_COMMANDS
     #: what ``speaker.play`` takes here: a WAV file or a tone (text is spoken by the box first)
     plays: ClassVar[frozenset[str]] = frozenset({"wav", "tone"})
     config: SimSpeakerConfig

@@ -1,5 +1,5 @@
-"""The broadcast service: speakers found among the devices, a channel each, announcements routed
-to them, alarms announced, schedules run.
+"""The broadcast service: a channel for each speaker it is given, announcements routed to them,
+alarms announced, schedules run.
 
 Text is spoken by the box (offline TTS, cached) and sent to the speaker as a
 WAV, unless the speaker speaks text itself (a cloud speaker with its own TTS).
@@ -16,7 +16,8 @@ from typing import Any
 
 import structlog
 
-from drivers.base import Command, Driver
+from drivers.base import Command
+from drivers.capabilities import Speaker
 from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
@@ -30,12 +31,12 @@ Record = Callable[..., Awaitable[Any]]
 
 class BroadcastManager:
     def __init__(
-        self, config: BroadcastConfig, drivers: dict[str, Driver], render: Render, record: Record
+        self, config: BroadcastConfig, speakers: dict[str, Speaker], render: Render, record: Record
     ) -> None:
         self._config = config
         self._render = render
         self._record = record
-        self.speakers = {i: d for i, d in drivers.items() if "speaker.play" in d.commands}
+        self.speakers = dict(speakers)
         self.channels = {
             i: SpeakerChannel(i, self._player(d), self._stopper(d), self._report) for i, d in self.speakers.items()
         }
@@ -84,7 +85,7 @@ class BroadcastManager:
 
     # --- one speaker ---------------------------------------------------------------
 
-    def _player(self, driver: Driver) -> Callable[[Announcement], Awaitable[float]]:
+    def _player(self, driver: Speaker) -> Callable[[Announcement], Awaitable[float]]:
         async def play_once(announcement: Announcement) -> float:
             args = await self._play_args(driver, announcement)
             result = await driver.execute(Command("speaker.play", args, source=f"broadcast:{announcement.id}"))
@@ -94,16 +95,16 @@ class BroadcastManager:
 
         return play_once
 
-    async def _play_args(self, driver: Driver, announcement: Announcement) -> dict[str, Any]:
+    async def _play_args(self, driver: Speaker, announcement: Announcement) -> dict[str, Any]:
         if announcement.clip is not None:
             return {"wav_path": str(announcement.clip)}
         assert announcement.text is not None
-        if "text" in getattr(driver, "plays", frozenset()):  # it speaks text itself (a cloud speaker's TTS)
+        if "text" in driver.plays:  # it speaks text itself (a cloud speaker's TTS)
             return {"text": announcement.text, "voice": announcement.voice}
         wav = await self._render(announcement.text, announcement.voice, self._config.rate_wpm)
         return {"wav_path": str(wav)}
 
-    def _stopper(self, driver: Driver) -> Callable[[], Awaitable[None]]:
+    def _stopper(self, driver: Speaker) -> Callable[[], Awaitable[None]]:
         async def stop() -> None:
             await driver.execute(Command("speaker.stop", source="broadcast"))
 

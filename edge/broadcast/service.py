@@ -1,22 +1,24 @@
 """Broadcasts as the daemon runs them: the manager, the scheduler, and alarms announced at once.
 
 Alarm events named in ``[broadcast].alarms`` (``sos.pressed`` by default) are
-turned into life-safety announcements with the device's location and name.
-The phrases for every alarm device are rendered at start, so an alarm
-spends no time on speech synthesis when it comes.
+turned into life-safety announcements with the device's location and name
+(from ``device_configs``: every device's, whatever raised the alarm). The
+phrases of every SOS input are rendered at start, so an alarm spends no time
+on speech synthesis when it comes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from drivers.base import Clock, Driver
+from drivers.base import Clock, DriverConfig
+from drivers.capabilities import SosInput, Speaker
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.manager import BroadcastManager
 from edge.broadcast.model import Announcement, Urgency
@@ -36,7 +38,9 @@ class Broadcasts:
         config: BroadcastConfig,
         *,
         timezone: str,
-        drivers: dict[str, Driver],
+        speakers: dict[str, Speaker],
+        sos_inputs: dict[str, SosInput],
+        device_configs: Mapping[str, DriverConfig],
         render: Render,
         record: Callable[..., Awaitable[Any]],
         bus: EventBus,
@@ -44,9 +48,10 @@ class Broadcasts:
         clock: Clock,
     ) -> None:
         self._config = config
-        self._drivers = drivers
+        self.sos_inputs = sos_inputs
+        self._device_configs = device_configs
         self._render = render
-        self.manager = BroadcastManager(config, drivers, render, record)
+        self.manager = BroadcastManager(config, speakers, render, record)
         self._writer = writer
         self.scheduler = NoticeScheduler(config, timezone, clock, self.manager.announce, self._notices, record)
         self._alarms: asyncio.Queue[Event] = asyncio.Queue(maxsize=256)
@@ -69,9 +74,9 @@ class Broadcasts:
     def alarm_text(self, event: Event) -> tuple[str, list[str], int] | None:
         for rule in self._config.alarms:
             if rule.event_type == event.type:
-                device = self._drivers.get(event.device_id or "")
-                location = (device.config.location or device.config.name) if device else ""
-                name = device.config.name if device else (event.device_id or "")
+                device = self._device_configs.get(event.device_id or "")
+                location = (device.location or device.name) if device else ""
+                name = device.name if device else (event.device_id or "")
                 fields = _Fields({k: v for k, v in event.data.items() if isinstance(v, str | int | float)})
                 fields |= {"location": location or name, "name": name}
                 return rule.text.format_map(fields), rule.targets, rule.repeat
@@ -99,12 +104,12 @@ class Broadcasts:
                 log.error("broadcast.alarm_not_announced", error=str(exc), event_id=event.event_id)
 
     async def _warm_alarm_phrases(self) -> None:
-        """Render every alarm device's phrase now, so an alarm costs no synthesis time."""
-        for device_id, driver in self._drivers.items():
+        """Render every SOS input's phrase now, so an alarm costs no synthesis time."""
+        for device_id in self.sos_inputs:
             for rule in self._config.alarms:
                 probe = Event(0, "", rule.event_type, 0, datetime.now(UTC), False, device_id, {})
                 found = self.alarm_text(probe)
-                if found is not None and driver.config.kind.endswith(".sos"):  # the buttons that raise it
+                if found is not None:
                     try:
                         await self._render(found[0], self._config.voice, self._config.rate_wpm)
                     except Exception as exc:  # a phrase that cannot be rendered now is rendered when needed

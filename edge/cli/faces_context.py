@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from drivers.camera.face import FaceCameraSettings
 from edge.access.config import AccessConfig
 from edge.cli.common import CliError, config_path, load
 from edge.config.model import EdgeConfig
@@ -101,8 +102,8 @@ class FacesContext:
         return self.writer
 
     def _first_gate(self) -> str | None:
-        for device in getattr(self.config, "devices", ()):
-            if getattr(device, "gate", None):
+        for device in self.config.devices if self.config is not None else ():
+            if isinstance(device, FaceCameraSettings) and device.gate:
                 return device.gate
         return None
 

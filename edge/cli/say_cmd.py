@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from drivers.base import Command
+from drivers.capabilities import Speaker
 from drivers.registry import driver_class
 from edge.cli.common import CliError, add_config_option, load
 
@@ -60,7 +61,7 @@ async def _through_daemon(socket: Any, args: argparse.Namespace) -> dict[str, An
 async def _direct(config: Any, args: argparse.Namespace) -> list[str]:
     from edge.broadcast.render import Speech
 
-    speakers = [d for d in config.devices if d.enabled and "speaker.play" in driver_class(d.kind).commands]
+    speakers = [d for d in config.devices if d.enabled and issubclass(driver_class(d.kind), Speaker)]
     if args.speaker:
         members = config.broadcast.groups.get(args.speaker, [args.speaker])
         speakers = [d for d in speakers if d.id in members]

@@ -19,6 +19,7 @@ import structlog
 from pydantic import SecretStr
 
 from drivers.base import Clock, Driver, SystemClock
+from drivers.capabilities import FacadeFeed, FaceFeed, SosInput, Speaker
 from drivers.registry import driver_class
 from edge import __version__
 from edge.api.console import ConsoleServer
@@ -30,6 +31,7 @@ from edge.config.model import EdgeConfig
 from edge.daemon.health import HealthBoard
 from edge.daemon.sdnotify import SdNotifier
 from edge.daemon.supervisor import DeviceSupervisor
+from edge.daemon.wiring import devices_with
 from edge.downlink import DownlinkPoller
 from edge.events.bus import EventBus
 from edge.events.model import utc_rfc3339
@@ -81,16 +83,18 @@ class Daemon:
         self.downlink = self._build_downlink()
         self.speech = Speech(self.data_dir / "tts-cache", config.broadcast.cache_mb)
         self.broadcasts = Broadcasts(
-            config.broadcast, timezone=config.site.timezone, drivers=self.drivers, render=self.speech.render,
+            config.broadcast, timezone=config.site.timezone, render=self.speech.render,
+            speakers=devices_with(self.drivers, Speaker), sos_inputs=devices_with(self.drivers, SosInput),
+            device_configs={device_id: driver.config for device_id, driver in self.drivers.items()},
             record=self.recorder.record, bus=self.bus, writer=self.writer, clock=self.clock,
         )
         self.commands.register_box_command("broadcast", self.broadcasts.manager.command)
         self.faces = FaceService(
-            config.faces, config.access, cameras=self.drivers, timezone=config.site.timezone,
+            config.faces, config.access, cameras=devices_with(self.drivers, FaceFeed), timezone=config.site.timezone,
             writer=self.writer, media=self.media, record=self.recorder.record, commands=self.commands, clock=self.clock,
         )
         self.falls = FallService(
-            config.falls, cameras=self.drivers, media=self.media, record=self.recorder.record,
+            config.falls, cameras=devices_with(self.drivers, FacadeFeed), media=self.media, record=self.recorder.record,
             writer=self.writer, clock=self.clock,
         )
         self.control = ControlServer(self, self.data_dir / "run" / "edge.sock")

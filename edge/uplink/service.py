@@ -24,7 +24,7 @@ from edge.uplink.mqtt import MqttTransport
 from edge.uplink.mqtt_commands import CommandHandler
 from edge.uplink.outbox import Outbox
 from edge.uplink.sender import OutboxSender
-from edge.uplink.transport import Transport
+from edge.uplink.transport import SessionTransport, Transport
 
 
 class Uplink:
@@ -50,6 +50,7 @@ class Uplink:
             backoff = Backoff(min(1.0, config.backoff_initial_s), min(60.0, config.backoff_max_s), full_jitter=True)
             self.transports.append(MqttTransport(box_id, config.mqtt, on_command, backoff=backoff))
         primary, *others = self.transports
+        self.sessions = [t for t in self.transports if isinstance(t, SessionTransport)]
         self.outbox = Outbox(writer, config)
         self.sender = OutboxSender(
             self.outbox, primary, media=media, recorder=recorder, config=config, clock=clock, sync=sync,
@@ -70,11 +71,11 @@ class Uplink:
     async def _wake_on_reconnect(self) -> None:
         """A transport with a connection of its own (MQTT): when it comes back, send at once. It counts
         its sessions, so an outage shorter than this poll (a broker restart) is not missed."""
-        seen = {id(t): getattr(t, "connections", 0) for t in self.transports}
+        seen = {id(t): t.connections for t in self.sessions}
         while True:
             await asyncio.sleep(0.5)
-            for transport in self.transports:
-                now = getattr(transport, "connections", 0)
+            for transport in self.sessions:
+                now = transport.connections
                 if now != seen[id(transport)]:
                     self.sender.wake()
                     for mirror in self.mirrors:
@@ -86,10 +87,9 @@ class Uplink:
             group.create_task(self.sender.run(), name="uplink:sender")
             for mirror in self.mirrors:
                 group.create_task(mirror.run(), name="uplink:mirror")
-            for transport in self.transports:
-                if hasattr(transport, "run"):  # a connection of its own to keep up (MQTT)
-                    group.create_task(transport.run(), name=f"uplink:{transport.name}")
-            if any(hasattr(t, "connections") for t in self.transports):
+            for transport in self.sessions:  # a connection of its own to keep up (MQTT)
+                group.create_task(transport.run(), name=f"uplink:{transport.name}")
+            if self.sessions:
                 group.create_task(self._wake_on_reconnect(), name="uplink:reconnect-wake")
 
     async def close(self) -> None:

@@ -1,10 +1,11 @@
-"""What the outbox sender needs of a transport to the district (HTTPS or MQTT)."""
+"""What the outbox sender needs of a transport to the district (HTTPS or MQTT), and what more a
+transport with a session of its own (MQTT) offers the uplink: :class:`SessionTransport`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from edge.events.model import Event, MediaRef
 
@@ -40,3 +41,19 @@ class Transport(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class SessionTransport(Transport, Protocol):
+    """A transport with a connection of its own to keep up (MQTT; HTTPS opens one per request).
+
+    The uplink runs it beside the sender, and sends at once when a new session
+    opens: ``connections`` counts them, so an outage shorter than anyone's
+    poll (a broker restart) is still seen.
+    """
+
+    connections: int  # sessions opened so far
+
+    async def run(self) -> None:
+        """Stay connected (reconnecting with back-off) until closed or cancelled."""
+        ...

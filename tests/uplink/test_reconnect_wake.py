@@ -20,7 +20,7 @@ class Waker:
 async def test_a_reconnect_between_two_polls_wakes_the_sender_and_mirrors() -> None:
     transport = SimpleNamespace(connected=True, connections=1)
     sender, mirror = Waker(), Waker()
-    uplink = SimpleNamespace(transports=[transport], sender=sender, mirrors=[mirror])
+    uplink = SimpleNamespace(sessions=[transport], sender=sender, mirrors=[mirror])
     task = asyncio.create_task(Uplink._wake_on_reconnect(uplink))  # type: ignore[arg-type]
     try:
         await asyncio.sleep(0.7)

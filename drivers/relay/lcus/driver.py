@@ -42,7 +42,6 @@ from drivers.base import (
     Clock,
     Command,
     CommandResult,
-    Driver,
     DriverConfig,
     DriverError,
     Emit,
@@ -50,6 +49,7 @@ from drivers.base import (
     Priority,
     Probe,
 )
+from drivers.capabilities import GATE_COMMANDS, Gate
 from drivers.events import RelayChanged
 from drivers.relay.lcus.config import LcusRelayConfig
 from drivers.relay.lcus.protocol import LcusProtocol, LinkLost, RequestTimeout
@@ -61,9 +61,9 @@ _ON_OFF = {True: "on", False: "off"}
 COUNTERS = ("garbage_bytes", "bad_lines", "status_lines", "request_timeouts", "unconfirmed", "readback_mismatches")
 
 
-class LcusRelayGate(Driver):
+class LcusRelayGate(Gate):
     config_model = LcusRelayConfig
-    commands: ClassVar[frozenset[str]] = frozenset({"gate.open", "gate.hold_open", "gate.lock"})
+    commands: ClassVar[frozenset[str]] = GATE_COMMANDS
     #: an unreachable lock controller lets nobody in, and a fail_safe lock without power stands open
     offline_priority: ClassVar[Priority] = Priority.SECURITY
     config: LcusRelayConfig

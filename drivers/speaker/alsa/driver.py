@@ -22,7 +22,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from drivers.base import Command, CommandResult, Driver, DriverConfig, DriverError, HealthState, Probe
+from drivers.base import Command, CommandResult, DriverConfig, DriverError, HealthState, Probe
+from drivers.capabilities import Speaker
 from drivers.events import SpeakerPlayed
 from drivers.speaker.commands import COMMANDS, PlayTone, PlayWav, parse_play, parse_volume
 from drivers.speaker.wav import load_wav, tone_wav, wav_duration
@@ -37,7 +38,7 @@ class AlsaSpeakerConfig(DriverConfig):
     aplay: str = Field("aplay", title="aplay program")
 
 
-class AlsaSpeaker(Driver):
+class AlsaSpeaker(Speaker):
     config_model = AlsaSpeakerConfig
     commands: ClassVar[frozenset[str]] = COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"wav", "tone"})

@@ -31,13 +31,13 @@ from drivers.base import (
     Clock,
     Command,
     CommandResult,
-    Driver,
     DriverConfig,
     DriverError,
     Emit,
     HealthState,
     Probe,
 )
+from drivers.capabilities import Speaker
 from drivers.events import SpeakerPlayed
 from drivers.speaker.commands import (
     COMMANDS,
@@ -54,7 +54,7 @@ from drivers.speaker.http_ip.config import HttpSpeakerConfig
 from drivers.speaker.wav import load_wav, tone_wav
 
 
-class HttpSpeaker(Driver):
+class HttpSpeaker(Speaker):
     config_model = HttpSpeakerConfig
     commands: ClassVar[frozenset[str]] = COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"url", "wav", "tone"})

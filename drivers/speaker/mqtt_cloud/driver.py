@@ -38,13 +38,13 @@ from drivers.base import (
     Clock,
     Command,
     CommandResult,
-    Driver,
     DriverConfig,
     DriverError,
     Emit,
     HealthState,
     Probe,
 )
+from drivers.capabilities import Speaker
 from drivers.events import SpeakerPlayed
 from drivers.speaker.commands import COMMANDS, PlayText, check_stop, parse_play, parse_volume
 from drivers.speaker.credentials import secret_from_env
@@ -68,7 +68,7 @@ _STATUS_WAIT_S = 0.5  # for the retained status after subscribing (the broker se
 _CLOSE_TIMEOUT_S = 1.0
 
 
-class CloudSpeaker(Driver):
+class CloudSpeaker(Speaker):
     config_model = CloudSpeakerConfig
     commands: ClassVar[frozenset[str]] = COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"text", "url"})

@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from drivers.camera.frame import Frame
 from edge.vision.faces.engine import Box, FaceFound, Roi
 from edge.vision.faces.motion import MotionGate, MotionSettings
 from edge.vision.faces.tracks import FaceTracker, TrackOutcome, TrackSettings
@@ -25,16 +26,6 @@ from edge.vision.faces.verdict import MatchRules, Verdict, judge
 from edge.vision.faces.workers import FaceAnalyzer
 
 DecisionKind = Literal["granted", "denied", "stranger"]
-
-
-class FrameLike(Protocol):
-    index: int
-    monotonic: float
-    wall: datetime
-    image: np.ndarray
-
-    @property
-    def detail(self) -> np.ndarray | None: ...
 
 
 class GalleryLike(Protocol):
@@ -91,7 +82,7 @@ class FacePipeline:
         self._roi = roi
         self.stats = PipelineStats()
 
-    async def process(self, frame: FrameLike) -> list[FaceDecision]:
+    async def process(self, frame: Frame) -> list[FaceDecision]:
         """The decisions this frame completes (usually none)."""
         self.stats.frames += 1
         moved = self._motion.moved(frame.image)
@@ -100,7 +91,7 @@ class FacePipeline:
             return []
         started = time.perf_counter()
         faces = await self._analyzer.analyze(
-            frame.image, detail=getattr(frame, "detail", None), roi=self._roi, skip=self.tracker.decided_boxes(),
+            frame.image, detail=frame.detail, roi=self._roi, skip=self.tracker.decided_boxes(),
         )
         verdicts = self._verdicts(faces)
         self.stats.analysed += 1
@@ -117,7 +108,7 @@ class FacePipeline:
         matches = iter(self._gallery().match(np.stack(encoded)))
         return [judge(next(matches), self.rules) if f.encoding is not None else None for f in faces]
 
-    def _decide(self, frame: FrameLike, outcome: TrackOutcome) -> FaceDecision:
+    def _decide(self, frame: Frame, outcome: TrackOutcome) -> FaceDecision:
         if outcome.kind == "stranger" or outcome.person_id is None:
             kind: DecisionKind = "stranger"
             reason, grant_id = "unknown face", None

@@ -28,6 +28,8 @@ import numpy as np
 import structlog
 
 from drivers.base import Clock
+from drivers.camera.frame import Frame
+from drivers.capabilities import FaceFeed
 from edge.access.config import AccessConfig
 from edge.commands import Caller, CommandRequest, CommandRouter
 from edge.events.model import MediaRef
@@ -54,14 +56,11 @@ PURGE_EVERY_S = 3600.0
 
 class FaceService:
     def __init__(
-        self, config: FacesConfig, access: AccessConfig, *, cameras: dict[str, Any], timezone: str,
+        self, config: FacesConfig, access: AccessConfig, *, cameras: dict[str, FaceFeed], timezone: str,
         writer: StoreWriter, media: MediaStore, record: Record, commands: CommandRouter, clock: Clock,
     ) -> None:
         self.config = config
-        self.cameras = {
-            cid: cam for cid, cam in cameras.items()
-            if hasattr(cam, "next_frame") and getattr(cam.config, "gate", None)
-        }
+        self.cameras = {cid: cam for cid, cam in cameras.items() if cam.config.gate}
         self.keeper = GalleryKeeper(writer.path, access, timezone)
         self.workers = FaceWorkers(config.detect_settings(), config.workers, config.models_dir)
         self._writer, self._media, self._record, self._commands, self._clock = writer, media, record, commands, clock
@@ -95,12 +94,12 @@ class FaceService:
             "cameras": {cid: vars(p.stats) for cid, p in self.pipelines.items()},
         }
 
-    async def _watch(self, camera_id: str, camera: Any) -> None:
+    async def _watch(self, camera_id: str, camera: FaceFeed) -> None:
         gate = camera.config.gate
         pipeline = FacePipeline(
             self.workers, lambda: self.keeper, lambda person, at: self._decide(person, gate, at),
             rules=self.config.match_rules(), tracks=self.config.track_settings(),
-            motion=self.config.motion_settings(), roi=getattr(camera.config, "roi", None),
+            motion=self.config.motion_settings(), roi=camera.config.roi,
         )
         self.pipelines[camera_id] = pipeline
         while True:
@@ -119,7 +118,7 @@ class FaceService:
         assert self.keeper.policy is not None, "refreshed before the cameras start"
         return self.keeper.policy.decide(person_id, gate, at)
 
-    async def _act(self, camera_id: str, gate: str, decision: FaceDecision, frame: Any) -> None:
+    async def _act(self, camera_id: str, gate: str, decision: FaceDecision, frame: Frame) -> None:
         data: dict[str, Any] = {
             "camera": camera_id, "gate": gate, "person_id": decision.person_id, "distance": decision.distance,
             "margin": decision.margin, "votes": decision.votes, "track": decision.track_id,
@@ -138,8 +137,8 @@ class FaceService:
             device_id=camera_id, occurred_at=decision.at, media=media,
         )
 
-    def _snapshot(self, frame: Any, decision: FaceDecision) -> MediaRef:
-        image = frame.detail if getattr(frame, "detail", None) is not None else frame.image
+    def _snapshot(self, frame: Frame, decision: FaceDecision) -> MediaRef:
+        image = frame.detail if frame.detail is not None else frame.image
         scale = image.shape[1] / frame.image.shape[1]
         top, right, bottom, left = (round(v * scale) for v in decision.box)
         pad = (right - left) // 2

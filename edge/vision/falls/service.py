@@ -28,6 +28,8 @@ from typing import Any
 import structlog
 
 from drivers.base import Clock
+from drivers.camera.frame import Frame
+from drivers.capabilities import FacadeFeed
 from edge.events.model import MediaRef
 from edge.store.media import MediaStore
 from edge.store.retention import purge_media
@@ -70,14 +72,11 @@ class CameraAnalysis:
 
 class FallService:
     def __init__(
-        self, config: FallsConfig, *, cameras: dict[str, Any], media: MediaStore, record: Any,
+        self, config: FallsConfig, *, cameras: dict[str, FacadeFeed], media: MediaStore, record: Any,
         writer: StoreWriter | None = None, clock: Clock | None = None,
     ) -> None:
         self.config = config
-        self.cameras = {
-            cid: cam for cid, cam in cameras.items()
-            if hasattr(cam, "next_frame") and getattr(cam.config, "calibration", None) is not None
-        }
+        self.cameras = {cid: cam for cid, cam in cameras.items() if cam.config.calibration is not None}
         self._media, self._record, self._writer, self._clock = media, record, writer, clock
         self.analyses: dict[str, CameraAnalysis] = {}
         self.errors: dict[str, str] = {}
@@ -128,7 +127,7 @@ class FallService:
                                device_id=camera_id)
             return None
 
-    async def _watch(self, camera_id: str, camera: Any, calibration: FloorCalibration) -> None:
+    async def _watch(self, camera_id: str, camera: FacadeFeed, calibration: FloorCalibration) -> None:
         loop = asyncio.get_running_loop()
         analysis, frames = await self._warm_up(camera, calibration)
         self.analyses[camera_id] = analysis
@@ -169,11 +168,11 @@ class FallService:
             await self._record("falls.sighted", 2, {"camera": camera_id, "skipped_share": round(share, 2)},
                                device_id=camera_id)
 
-    async def _warm_up(self, camera: Any, calibration: FloorCalibration) -> tuple[CameraAnalysis, list[Any]]:
+    async def _warm_up(self, camera: FacadeFeed, calibration: FloorCalibration) -> tuple[CameraAnalysis, list[Frame]]:
         """The camera's analysis, once its frame rate is known: its config's ``fps``, else measured over
         the first frames (their clock stamps), which are handed back to be analysed."""
-        frames: list[Any] = []
-        fps = getattr(camera.config, "fps", None)
+        frames: list[Frame] = []
+        fps = camera.declared_fps
         while not frames or (fps is None and len(frames) < FPS_SAMPLE_FRAMES):
             frame = await camera.next_frame(timeout=1.0)
             if frame is not None:
@@ -188,10 +187,10 @@ class FallService:
         ring = JpegRing(seconds, fps, self.config.evidence_width, self.config.jpeg_quality)
         return CameraAnalysis(detector, ring, fps), frames
 
-    async def _report(self, camera_id: str, camera: Any, analysis: CameraAnalysis, event: FallEvent, last: int) -> None:
+    async def _report(self, camera_id: str, camera: FacadeFeed, analysis: CameraAnalysis, event: FallEvent, last: int) -> None:
         first = max(0, int(event.release_frame) - round(self.config.pre_s * analysis.fps))
         data = {key: value for key, value in event.to_json().items() if key != "type"}
-        data |= {"camera": camera_id, "building": getattr(camera.config, "building", None)}
+        data |= {"camera": camera_id, "building": camera.config.building}
         try:
             media = await asyncio.to_thread(self._evidence, analysis, event, first, last)
         except Exception as exc:  # the alarm matters more than its evidence: record it without
