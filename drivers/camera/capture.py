@@ -31,8 +31,9 @@ import numpy as np
 
 from drivers.base import Clock
 from drivers.camera.detail import DetailStream
-from drivers.camera.frame import Frame, FrameBuffer
+from drivers.camera.frame import FrameBuffer
 from drivers.camera.sources import FrameSource, Pacer
+from drivers.capabilities.frame import Frame
 from drivers.events import CameraStreamStats
 from drivers.timing import wait_event
 

@@ -13,9 +13,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from drivers.base import DriverConfig
-from drivers.camera.facade import FacadeCameraSettings
-from drivers.camera.face import FaceCameraSettings
 from drivers.camera.urls import has_password, user_of
+from drivers.capabilities.facade_camera import FacadeCameraSettings
+from drivers.capabilities.face_camera import FaceCameraSettings
 from drivers.speaker.credentials import ENV_NAME
 
 _URL_HELP = (

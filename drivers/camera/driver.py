@@ -29,10 +29,10 @@ from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Pr
 from drivers.camera.capture import FrameCapture
 from drivers.camera.config import CameraConfig, FacadeCameraConfig, FaceCameraConfig
 from drivers.camera.detail import DetailStream
-from drivers.camera.frame import Frame
 from drivers.camera.sources import FrameSource, source_for
 from drivers.camera.urls import masked, scrub, with_password
 from drivers.capabilities import FacadeFeed, FaceFeed, FrameFeed
+from drivers.capabilities.frame import Frame
 from drivers.speaker.credentials import secret_from_env
 
 

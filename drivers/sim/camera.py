@@ -20,7 +20,7 @@ Frames reach one consumer by pulling::
     frame = await camera.next_frame(timeout=1.0, newest=True)  # the newest; the older ones discarded
 
 (a Frame's ``detail`` is always None here: a simulated camera has no sub-stream).
-The face camera also has ``gate`` and ``roi`` (:mod:`drivers.camera.face`).
+The face camera also has ``gate`` and ``roi`` (:mod:`drivers.capabilities.face_camera`).
 
 A consumer that falls behind loses the oldest frames, which are counted.
 Every ``stats_interval_s`` the camera emits CameraStreamStats for the
@@ -40,11 +40,11 @@ from pydantic import Field
 
 from drivers.base import Clock, DriverConfig, DriverError, Emit, HealthState, Probe
 from drivers.camera.capture import FrameCapture
-from drivers.camera.facade import FacadeCameraSettings
-from drivers.camera.face import FaceCameraSettings
-from drivers.camera.frame import Frame
 from drivers.camera.sources import FrameSource, VideoFile
 from drivers.capabilities import FacadeFeed, FaceFeed, FrameFeed
+from drivers.capabilities.facade_camera import FacadeCameraSettings
+from drivers.capabilities.face_camera import FaceCameraSettings
+from drivers.capabilities.frame import Frame
 from drivers.sim import SimDriver
 
 DEFAULT_FPS = 10.0

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-COMMANDS: frozenset[str] = frozenset({"speaker.play", "speaker.stop", "speaker.volume"})
 PLAY_FORMS: frozenset[str] = frozenset({"wav", "tone", "url", "text"})
 MAX_TEXT_CHARS = 1000
 MAX_URL_CHARS = 2048

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 import psutil
 
-from drivers.camera.frame import Frame
+from drivers.capabilities.frame import Frame
 from edge.vision.faces.config import FacesConfig
 from edge.vision.faces.demo_video import make_gate_video
 from edge.vision.faces.engine import FaceEngine

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from drivers.camera.face import FaceCameraSettings
+from drivers.capabilities.face_camera import FaceCameraSettings
 from edge.access.config import AccessConfig
 from edge.cli.common import CliError, config_path, load
 from edge.config.model import EdgeConfig

@@ -147,7 +147,7 @@ class EdgeConfig(Section):
 
     def _grant_gate_problems(self, by_id: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
         """Local grants must name gates this box has (or "*"): a typo would silently let nobody in."""
-        from drivers.camera.face import GATE_KINDS
+        from drivers.capabilities.face_camera import GATE_KINDS
 
         problems: list[tuple[tuple[str | int, ...], str]] = []
         for index, grant in enumerate(self.access.grants):

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from drivers import registry
 from drivers.camera.config import FaceCameraConfig
 from drivers.camera.driver import FacadeCamera, FaceCamera
-from drivers.camera.face import GATE_KINDS
+from drivers.capabilities.face_camera import GATE_KINDS
 from drivers.sim.camera import SimFaceCameraConfig
 from edge.config.loader import ConfigError, parse_config
 from edge.config.model import EdgeConfig

@@ -9,8 +9,6 @@ import pytest
 
 from drivers import registry
 from drivers.base import Driver, Priority
-from drivers.camera.facade import FacadeCameraSettings
-from drivers.camera.face import GATE_KINDS, FaceCameraSettings
 from drivers.capabilities import (
     CAPABILITIES,
     GATE_COMMANDS,
@@ -22,6 +20,8 @@ from drivers.capabilities import (
     SosInput,
     Speaker,
 )
+from drivers.capabilities.facade_camera import FacadeCameraSettings
+from drivers.capabilities.face_camera import GATE_KINDS, FaceCameraSettings
 from drivers.speaker.commands import PLAY_FORMS
 
 #: what each kind is; a new kind needs its line here

@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from drivers.camera.frame import Frame
+from drivers.capabilities.frame import Frame
 from edge.vision.faces.engine import FaceEngine
 from edge.vision.faces.gallery import Gallery
 from edge.vision.faces.pipeline import AccessLike, FaceDecision, FacePipeline, PipelineStats

@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from drivers.camera.frame import Frame
+from drivers.capabilities.frame import Frame
 from edge.vision.faces.engine import Box, FaceFound, Roi
 from edge.vision.faces.motion import MotionGate, MotionSettings
 from edge.vision.faces.tracks import FaceTracker, TrackOutcome, TrackSettings

@@ -28,8 +28,8 @@ import numpy as np
 import structlog
 
 from drivers.base import Clock
-from drivers.camera.frame import Frame
 from drivers.capabilities import FaceFeed
+from drivers.capabilities.frame import Frame
 from edge.access.config import AccessConfig
 from edge.commands import Caller, CommandRequest, CommandRouter
 from edge.events.model import MediaRef

@@ -28,8 +28,8 @@ from typing import Any
 import structlog
 
 from drivers.base import Clock
-from drivers.camera.frame import Frame
 from drivers.capabilities import FacadeFeed
+from drivers.capabilities.frame import Frame
 from edge.events.model import MediaRef
 from edge.store.media import MediaStore
 from edge.store.retention import purge_media

@@ -14,13 +14,13 @@ purpose: a face camera and a façade camera have the same members (frames, a
 config), and an SOS button has none of its own, so only a declaration can
 tell them apart.
 
-- :class:`FrameFeed`: hands out :class:`~drivers.camera.frame.Frame` s to one
+- :class:`FrameFeed`: hands out :class:`~drivers.capabilities.frame.Frame` s to one
   consumer (the frame declares what it carries: ``image``, an optional
   ``detail`` image, its index and clock stamps);
 - :class:`FaceFeed`: a frame feed looking at faces at a gate; its config is
-  :class:`~drivers.camera.face.FaceCameraSettings` (``gate``, ``roi``);
+  :class:`~drivers.capabilities.face_camera.FaceCameraSettings` (``gate``, ``roi``);
 - :class:`FacadeFeed`: a frame feed on a façade; its config is
-  :class:`~drivers.camera.facade.FacadeCameraSettings` (``calibration``,
+  :class:`~drivers.capabilities.facade_camera.FacadeCameraSettings` (``calibration``,
   ``building``);
 - :class:`Speaker`: takes the speaker commands and declares what ``speaker.play``
   takes (``plays``, see :mod:`drivers.speaker.commands`);
@@ -38,10 +38,12 @@ import abc
 from typing import ClassVar
 
 from drivers.base import Driver
-from drivers.camera.facade import FacadeCameraSettings
-from drivers.camera.face import FaceCameraSettings
-from drivers.camera.frame import Frame
-from drivers.speaker.commands import COMMANDS as SPEAKER_COMMANDS
+from drivers.capabilities.facade_camera import FacadeCameraSettings
+from drivers.capabilities.face_camera import FaceCameraSettings
+from drivers.capabilities.frame import Frame
+
+#: the commands every speaker takes (their arguments: :mod:`drivers.speaker.commands`)
+SPEAKER_COMMANDS: frozenset[str] = frozenset({"speaker.play", "speaker.stop", "speaker.volume"})
 
 #: the commands every gate takes (``gate.open`` with ``{"ms": N}`` optional)
 GATE_COMMANDS: frozenset[str] = frozenset({"gate.open", "gate.hold_open", "gate.lock"})
