@@ -23,9 +23,9 @@ import numpy as np
 from pydantic import Field
 
 from drivers.base import Command, CommandResult, DriverConfig, DriverError, HealthState, Probe
-from drivers.capabilities import Speaker
+from drivers.capabilities import SPEAKER_COMMANDS, Speaker
 from drivers.events import SpeakerPlayed
-from drivers.speaker.commands import COMMANDS, PlayTone, PlayWav, parse_play, parse_volume
+from drivers.speaker.commands import PlayTone, PlayWav, parse_play, parse_volume
 from drivers.speaker.wav import load_wav, tone_wav, wav_duration
 
 _MAX_CLIP_S = 600.0
@@ -40,7 +40,7 @@ class AlsaSpeakerConfig(DriverConfig):
 
 class AlsaSpeaker(Speaker):
     config_model = AlsaSpeakerConfig
-    commands: ClassVar[frozenset[str]] = COMMANDS
+    commands: ClassVar[frozenset[str]] = SPEAKER_COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"wav", "tone"})
     config: AlsaSpeakerConfig
 

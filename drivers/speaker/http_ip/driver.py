@@ -37,10 +37,9 @@ from drivers.base import (
     HealthState,
     Probe,
 )
-from drivers.capabilities import Speaker
+from drivers.capabilities import SPEAKER_COMMANDS, Speaker
 from drivers.events import SpeakerPlayed
 from drivers.speaker.commands import (
-    COMMANDS,
     PlayTone,
     PlayUrl,
     PlayWav,
@@ -56,7 +55,7 @@ from drivers.speaker.wav import load_wav, tone_wav
 
 class HttpSpeaker(Speaker):
     config_model = HttpSpeakerConfig
-    commands: ClassVar[frozenset[str]] = COMMANDS
+    commands: ClassVar[frozenset[str]] = SPEAKER_COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"url", "wav", "tone"})
     config: HttpSpeakerConfig
 

@@ -44,9 +44,9 @@ from drivers.base import (
     HealthState,
     Probe,
 )
-from drivers.capabilities import Speaker
+from drivers.capabilities import SPEAKER_COMMANDS, Speaker
 from drivers.events import SpeakerPlayed
-from drivers.speaker.commands import COMMANDS, PlayText, check_stop, parse_play, parse_volume
+from drivers.speaker.commands import PlayText, check_stop, parse_play, parse_volume
 from drivers.speaker.credentials import secret_from_env
 from drivers.speaker.mqtt_cloud.config import CloudSpeakerConfig
 from drivers.speaker.mqtt_cloud.link import LinkLost, LinkSettings, MqttLink
@@ -70,7 +70,7 @@ _CLOSE_TIMEOUT_S = 1.0
 
 class CloudSpeaker(Speaker):
     config_model = CloudSpeakerConfig
-    commands: ClassVar[frozenset[str]] = COMMANDS
+    commands: ClassVar[frozenset[str]] = SPEAKER_COMMANDS
     plays: ClassVar[frozenset[str]] = frozenset({"text", "url"})
     config: CloudSpeakerConfig
 
