@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from drivers import registry
+from drivers.capabilities import SPEAKER_COMMANDS
 from drivers.sim.speaker import SimSpeaker
 from drivers.speaker.commands import (
-    COMMANDS,
     PlayText,
     PlayTone,
     PlayUrl,
@@ -75,7 +75,7 @@ def test_volume_and_stop_arguments() -> None:
 
 def test_the_same_commands_as_the_simulated_speaker() -> None:
     sim_commands = SimSpeaker.commands - {"sim.unplug", "sim.replug"}
-    assert CloudSpeaker.commands == HttpSpeaker.commands == COMMANDS == sim_commands
+    assert CloudSpeaker.commands == HttpSpeaker.commands == SPEAKER_COMMANDS == sim_commands
     assert CloudSpeaker.plays == {"text", "url"} and HttpSpeaker.plays == {"url", "wav", "tone"}
 
 
