@@ -13,7 +13,8 @@ import structlog
 
 from drivers.base import Command, CommandResult, Driver, HealthState
 from edge.daemon.health import HealthBoard
-from edge.events.recorder import EventRecorder
+from edge.events.types.commands import CommandOutcome
+from edge.recording import EventRecorder
 
 log = structlog.get_logger(__name__)
 
@@ -36,15 +37,13 @@ class CommandRouter:
     async def dispatch(self, request: CommandRequest) -> CommandResult:
         result = await self._execute(request)
         await self._recorder.record(
-            "command.result",
-            3 if result.ok else 2,
-            {
-                "command": request.command.type,
-                "args": request.command.args,
-                "source": request.command.source,
-                "ok": result.ok,
-                "detail": result.detail,
-            },
+            CommandOutcome(
+                command=request.command.type,
+                args=request.command.args,
+                source=request.command.source,
+                ok=result.ok,
+                detail=result.detail,
+            ),
             device_id=request.device_id,
         )
         return result

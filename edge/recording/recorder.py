@@ -1,21 +1,25 @@
 """Turns what drivers and the daemon report into stored events.
 
-``EventRecorder.emitter_for(device_id)`` is the ``emit`` handed to a driver:
-it stamps the event with its id, time and clock state, stores its media,
-awaits the commit, and only then announces it on the bus.
+``EventRecorder.record(event)`` takes an event object of a catalogue class
+(:mod:`edge.events.catalogue`; any other class is refused with TypeError):
+it stamps it with its time and the clock's state, stores its media, awaits
+the commit, and only then announces the stored event on the bus.
+``emitter_for(device_id)`` is the ``emit`` handed to a driver: ``record``
+with the device's id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from drivers.base import Clock, DeviceEvent, Emit
+from drivers.base import Clock, DeviceEvent, Emit, MediaBlob
 from edge.events.bus import EventBus
+from edge.events.catalogue import is_catalogued
 from edge.events.model import Event, EventDraft, MediaRef, utc_rfc3339
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
@@ -35,38 +39,36 @@ class EventRecorder:
     def clock_synced(self) -> bool:
         return self._sync.synced()
 
-    def emitter_for(self, device_id: str, on_emit: Any = None) -> Emit:
+    def emitter_for(self, device_id: str, on_emit: Callable[[], None] | None = None) -> Emit:
         async def emit(event: DeviceEvent) -> None:
-            await self.record_device_event(device_id, event)
+            await self.record(event, device_id=device_id)
             if on_emit is not None:
                 on_emit()
 
         return emit
 
-    async def record_device_event(self, device_id: str | None, event: DeviceEvent) -> Event:
-        media = await self._store_media(event)
-        return await self.record(
-            event.TYPE, int(event.PRIORITY), event.payload(),
-            device_id=device_id, occurred_at=event.occurred_at, media=media,
-        )
-
     async def record(
-        self,
-        type_: str,
-        priority: int,
-        data: Mapping[str, Any],
-        *,
-        device_id: str | None = None,
-        occurred_at: datetime | None = None,
-        media: tuple[MediaRef, ...] = (),
+        self, event: DeviceEvent, *, device_id: str | None = None, occurred_at: datetime | None = None
     ) -> Event:
+        """Store ``event`` and announce it; return the stored event.
+
+        It happened at ``occurred_at``, else at the event's own
+        ``occurred_at``, else now. Its ``media`` are stored first (a
+        :class:`~drivers.base.MediaBlob`), or are already (a
+        :class:`~edge.events.model.MediaRef`).
+        """
+        if not is_catalogued(type(event)):
+            raise TypeError(
+                f"{type(event).__qualname__} is not in the event catalogue (edge/events/catalogue.py)"
+            )
+        media = await self._store_media(event)
         draft = EventDraft(
-            type=type_,
-            priority=priority,
-            occurred_at=occurred_at or self._clock.now(),
+            type=event.TYPE,
+            priority=int(event.priority),
+            occurred_at=occurred_at or event.occurred_at or self._clock.now(),
             clock_synced=self._sync.synced(),
             device_id=device_id,
-            data=plain(dict(data)),
+            data=plain(event.payload()),
             media=media,
         )
         stored = await self._writer.append(draft)
@@ -75,17 +77,21 @@ class EventRecorder:
 
     async def _store_media(self, event: DeviceEvent) -> tuple[MediaRef, ...]:
         refs = []
-        for blob in event.media:
-            if blob.data is not None:
-                data = blob.data
-            elif blob.path is not None:
-                data = await asyncio.to_thread(blob.path.read_bytes)
-            else:
-                raise ValueError(f"{event.TYPE}: media blob has neither data nor path")
-            refs.append(await asyncio.to_thread(
-                self._media.put_bytes, data, kind=blob.kind, content_type=blob.content_type
-            ))
+        for item in event.media:
+            if isinstance(item, MediaRef):  # stored already, by the service that made it
+                refs.append(item)
+                continue
+            refs.append(await self._store_blob(event, item))
         return tuple(refs)
+
+    async def _store_blob(self, event: DeviceEvent, blob: MediaBlob) -> MediaRef:
+        if blob.data is not None:
+            data = blob.data
+        elif blob.path is not None:
+            data = await asyncio.to_thread(blob.path.read_bytes)
+        else:
+            raise ValueError(f"{event.TYPE}: media blob has neither data nor path")
+        return await asyncio.to_thread(self._media.put_bytes, data, kind=blob.kind, content_type=blob.content_type)
 
 
 def plain(value: Any) -> Any:

@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from drivers.base import Clock
+from drivers.base import Clock, Priority
 from edge.daemon.backoff import Backoff
 from edge.events.bus import EventBus
-from edge.events.recorder import EventRecorder
+from edge.recording import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
@@ -62,7 +62,7 @@ class Uplink:
 
     def _wake_all(self, event: Any) -> None:
         # while the district is failing, only an alarm cuts the back-off short; the rest waits its turn
-        if self.sender.failing is None or event.priority <= 1:
+        if self.sender.failing is None or event.priority <= Priority.SECURITY:
             self.sender.wake()
         for mirror in self.mirrors:
             mirror.wake()
