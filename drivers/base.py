@@ -21,6 +21,7 @@ import asyncio
 import enum
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import Field as DataField
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,22 +109,60 @@ class MediaBlob:
     path: Path | None = None
 
 
+_OMIT_IF_NONE = "omit_if_none"
+
+
+def optional_key() -> Any:
+    """A payload field left out of the data while it is None: a key only some events of a type carry."""
+    return field(default=None, metadata={_OMIT_IF_NONE: True})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeviceEvent:
     """Something a device did. Subclasses set TYPE and PRIORITY and add fields.
 
-    The subclass's own fields become the stored event's ``data``.
+    The subclass's own fields become the stored event's ``data``, in the order
+    they are declared (a field made with :func:`optional_key` only while it is
+    not None). The first line of a subclass's docstring is its meaning in the
+    event catalogue.
+
+    A class whose priority depends on its fields overrides :attr:`priority`
+    and declares every priority it can take in ``PRIORITIES`` and the rule in
+    words in ``PRIORITY_RULE``; ``PRIORITY`` is then its usual one.
     """
 
     TYPE: ClassVar[str] = "device.event"
     PRIORITY: ClassVar[Priority] = Priority.ROUTINE
+    PRIORITIES: ClassVar[tuple[Priority, ...]] = ()
+    PRIORITY_RULE: ClassVar[str] = ""
     _META: ClassVar[frozenset[str]] = frozenset({"occurred_at", "media"})
 
     occurred_at: datetime | None = None  # when the device saw it; None: when emitted
     media: tuple[MediaBlob, ...] = ()
 
+    @property
+    def priority(self) -> Priority:
+        """How urgent this event is: ``PRIORITY``, unless the class has a rule (``PRIORITY_RULE``)."""
+        return self.PRIORITY
+
+    @classmethod
+    def priorities(cls) -> tuple[Priority, ...]:
+        """Every priority an event of this class can have, most urgent first."""
+        return tuple(sorted(cls.PRIORITIES or (cls.PRIORITY,)))
+
+    @classmethod
+    def payload_fields(cls) -> tuple[DataField[Any], ...]:
+        """The dataclass fields that make up the stored ``data``."""
+        return tuple(f for f in fields(cls) if f.name not in cls._META)
+
     def payload(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._META}
+        data = {}
+        for f in self.payload_fields():
+            value = getattr(self, f.name)
+            if value is None and f.metadata.get(_OMIT_IF_NONE):
+                continue
+            data[f.name] = value
+        return data
 
 
 Emit = Callable[[DeviceEvent], Awaitable[None]]

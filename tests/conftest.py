@@ -15,9 +15,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from edge.events.bus import EventBus
-from edge.events.recorder import EventRecorder
+from edge.events.catalogue import event_class, payload_model
+from edge.events.model import Event
+from edge.recording import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
@@ -64,13 +67,27 @@ async def no_leaked_tasks():
 
 @pytest.fixture
 async def recorder(tmp_path: Path) -> AsyncIterator[EventRecorder]:
-    """A real event recorder on a fresh store (FakeClock, clock synced); ``recorder.seen`` lists what it recorded."""
+    """A real event recorder on a fresh store (FakeClock, clock synced); ``recorder.seen`` lists what it recorded.
+
+    Every event's stored data is checked against its catalogue class's payload model."""
     writer = StoreWriter(tmp_path / "e.db")
     writer.open()
     events: list = []
     bus = EventBus()
     bus.subscribe(events.append)
+    misfits: list[str] = []
+    bus.subscribe(lambda event: misfits.extend(_payload_problems(event)))
     rec = EventRecorder(writer, MediaStore(tmp_path / "media"), bus, FakeClock(), ClockSync(fixed=True))
     rec.seen = events  # type: ignore[attr-defined]
     yield rec
     await writer.close()
+    assert misfits == [], "recorded data that does not fit its event class"
+
+
+def _payload_problems(event: Event) -> list[str]:
+    """Whether a stored event's data is what its catalogue class declares."""
+    try:
+        payload_model(event_class(event.type)).model_validate(event.data)
+    except (KeyError, ValidationError) as exc:
+        return [f"{event.type}: {exc}"]
+    return []

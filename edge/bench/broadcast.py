@@ -15,21 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from drivers.sim.speaker import SimSpeaker, SimSpeakerConfig
-from edge.broadcast.channel import PlayReport
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.manager import BroadcastManager
 from edge.broadcast.model import Announcement, Urgency
 from edge.broadcast.render import Speech
+from edge.events.types.broadcast import BroadcastPlayed
 
 
 async def _measure(runs: int, tmp: Path) -> dict[str, Any]:
     latencies: list[float] = []
-    started: asyncio.Queue[PlayReport] = asyncio.Queue()
+    started: asyncio.Queue[BroadcastPlayed] = asyncio.Queue()
 
-    async def record(type_: str, priority: int, data: dict[str, Any], **_: Any) -> None:
-        if data["urgency"] == "life_safety" and data["result"] == "ok":
-            latencies.append(data["started_after_ms"])
-            await started.put(data)  # type: ignore[arg-type]
+    async def record(event: BroadcastPlayed, **_: Any) -> None:
+        if event.urgency == "life_safety" and event.result == "ok":
+            latencies.append(event.started_after_ms)
+            await started.put(event)
 
     async def emit(_event: Any) -> None:
         return None

@@ -22,6 +22,7 @@ from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
 from edge.commands import CommandRequest
+from edge.events.types.broadcast import BroadcastPlayed
 
 log = structlog.get_logger(__name__)
 
@@ -113,9 +114,10 @@ class BroadcastManager:
     async def _report(self, report: PlayReport) -> None:
         a = report.announcement
         await self._record(
-            "broadcast.played", 1 if a.urgency is Urgency.LIFE_SAFETY else 3,
-            {"announcement": a.id, "what": a.what, "urgency": a.urgency.name.lower(), "result": report.result,
-             "started_after_ms": round(report.started_after_s * 1000, 1), "played_s": round(report.played_s, 2),
-             "source": a.source},
+            BroadcastPlayed(
+                announcement=a.id, what=a.what, urgency=a.urgency.name.lower(), result=report.result,
+                started_after_ms=round(report.started_after_s * 1000, 1), played_s=round(report.played_s, 2),
+                source=a.source,
+            ),
             device_id=report.speaker_id,
         )

@@ -23,6 +23,7 @@ from croniter import croniter
 from drivers.base import Clock
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
+from edge.events.types.broadcast import BroadcastSkipped
 
 log = structlog.get_logger(__name__)
 
@@ -100,7 +101,7 @@ class NoticeScheduler:
                 if not notice.due_between(after, until):
                     continue
                 if self._quiet(until):
-                    await self._record("broadcast.skipped", 3, {"notice": notice.id, "reason": "quiet hours"})
+                    await self._record(BroadcastSkipped(notice=notice.id, reason="quiet hours"))
                     continue
                 await self._announce(Announcement(
                     text=notice.text, urgency=Urgency.SCHEDULED, targets=notice.targets, repeat=notice.repeat,
@@ -108,7 +109,7 @@ class NoticeScheduler:
                 ))
             except (ValueError, KeyError, TypeError) as exc:  # a bad notice (from the district) skips only itself
                 log.warning("broadcast.bad_notice", notice=notice.id, error=str(exc))
-                await self._record("broadcast.skipped", 3, {"notice": notice.id, "reason": str(exc)[:200]})
+                await self._record(BroadcastSkipped(notice=notice.id, reason=str(exc)[:200]))
                 continue
             fired.append(notice.id)
         return fired

@@ -1,6 +1,7 @@
 """``edge events tail``: the latest events from the store, optionally following new ones.
 
 Reads the database read-only beside the running daemon (WAL allows it).
+``edge events types`` (the catalogue) lives in :mod:`.event_types_cmd`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import json
 import time
 
+from edge.cli import event_types_cmd
 from edge.cli.common import CliError, add_config_option, load
 from edge.events.model import Event, utc_rfc3339
 from edge.store import EventReader, StoreError
@@ -17,7 +19,7 @@ _PRIORITY = {0: "P0 life", 1: "P1 security", 2: "P2 status", 3: "P3 routine"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("events", help="read the event store")
+    parser = sub.add_parser("events", help="read the event store; list the event types")
     inner = parser.add_subparsers(dest="events_command", metavar="ACTION", required=True)
     tail = inner.add_parser("tail", help="print the latest events")
     add_config_option(tail)
@@ -28,6 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     tail.add_argument("--poll", type=float, default=0.2, help=argparse.SUPPRESS)
     tail.add_argument("--max-polls", type=int, default=0, help=argparse.SUPPRESS)
     tail.set_defaults(handler=tail_events)
+    event_types_cmd.add_parser(inner)
 
 
 def tail_events(args: argparse.Namespace) -> int:

@@ -19,11 +19,12 @@ import structlog
 
 from drivers.base import CommandResult, Driver, HealthState
 from edge.commands.model import BoxCommandFailed, BoxCommandRejected, CommandRequest
+from edge.events.record import Record
+from edge.events.types.commands import CommandOutcome
 
 log = structlog.get_logger(__name__)
 
 BoxCommand = Callable[[CommandRequest], Awaitable[dict[str, Any]]]
-Record = Callable[..., Awaitable[Any]]  # EventRecorder.record
 
 
 class DeviceHealth(Protocol):
@@ -80,15 +81,13 @@ class CommandRouter:
 
     async def _record_result(self, request: CommandRequest, result: CommandResult) -> None:
         await self._record(
-            "command.result",
-            3 if result.ok else 2,
-            {
-                "command": request.type,
-                "args": request.args,
-                "source": request.caller.source,
-                "ok": result.ok,
-                "detail": result.detail,
-            },
+            CommandOutcome(
+                command=request.type,
+                args=request.args,
+                source=request.caller.source,
+                ok=result.ok,
+                detail=result.detail,
+            ),
             device_id=request.device_id,
         )
 

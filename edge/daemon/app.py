@@ -35,7 +35,8 @@ from edge.daemon.wiring import devices_with
 from edge.downlink import DownlinkPoller
 from edge.events.bus import EventBus
 from edge.events.model import utc_rfc3339
-from edge.events.recorder import EventRecorder
+from edge.events.types.daemon import DaemonStarted, DaemonStopped
+from edge.recording import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync, FlooredClock, load_floor, save_floor
@@ -152,7 +153,7 @@ class Daemon:
                     stack.push_async_callback(self.uplink.close)
                 stack.push_async_callback(self.speech.close)
                 await self._run_tasks(stop)
-            await self.recorder.record("daemon.stopped", 2, {"version": __version__})
+            await self.recorder.record(DaemonStopped(version=__version__))
             await self._save_time_floor()
         finally:
             await self.writer.close()
@@ -172,7 +173,7 @@ class Daemon:
             tasks.append(group.create_task(keep_going("faces", self.faces.run), name="faces"))
             tasks.append(group.create_task(keep_going("falls", self.falls.run), name="falls"))
             await self.recorder.record(
-                "daemon.started", 2, {"version": __version__, "pid": os.getpid(), "devices": len(self.drivers)}
+                DaemonStarted(version=__version__, pid=os.getpid(), devices=len(self.drivers))
             )
             self.notifier.ready(f"{len(self.drivers)} devices")
             self._print_banner()

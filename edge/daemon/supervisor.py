@@ -14,11 +14,12 @@ import random
 
 import structlog
 
-from drivers.base import Clock, Driver, DriverError, HealthState
+from drivers.base import Clock, DeviceEvent, Driver, DriverError, HealthState
 from drivers.retry import Backoff, FailureStreak
 from edge.config.model import SupervisorConfig
 from edge.daemon.health import DeviceHealth
-from edge.events.recorder import EventRecorder
+from edge.events.types.devices import DeviceDegraded, DeviceOffline, DeviceOnline
+from edge.recording import EventRecorder
 from edge.store.database import StoreError
 from edge.waiting import cancel_and_wait
 
@@ -128,7 +129,7 @@ class DeviceSupervisor:
         self._log_change(state, reason)
         if state is HealthState.OFFLINE and previous is HealthState.OFFLINE and was_failing:
             return  # still down, only the reason changed: no new event
-        await self._record(state, reason)
+        await self._record_health(state, reason)
 
     def _log_change(self, state: HealthState, reason: str) -> None:
         if state is not HealthState.ONLINE:
@@ -136,13 +137,16 @@ class DeviceSupervisor:
         elif not self._streak.recovered():
             self._log.info("device.online")
 
-    async def _record(self, state: HealthState, reason: str) -> None:
-        priority = self.driver.offline_priority if state is HealthState.OFFLINE else 2
+    async def _record_health(self, state: HealthState, reason: str) -> None:
+        kind = self.driver.config.kind
+        if state is HealthState.OFFLINE:
+            event: DeviceEvent = DeviceOffline(reason=reason, kind=kind, offline_priority=self.driver.offline_priority)
+        elif state is HealthState.DEGRADED:
+            event = DeviceDegraded(reason=reason, kind=kind)
+        else:
+            event = DeviceOnline(reason=reason, kind=kind)
         try:
-            await self._recorder.record(
-                f"device.{state.value}", int(priority), {"reason": reason, "kind": self.driver.config.kind},
-                device_id=self.driver.device_id,
-            )
+            await self._recorder.record(event, device_id=self.driver.device_id)
         except StoreError as exc:
             self._log.error("device.event_not_stored", error=str(exc))
 

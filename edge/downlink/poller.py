@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,14 +26,13 @@ from edge.downlink.cache import DownlinkCache
 from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, PageRefused
 from edge.downlink.page import Page
 from edge.events.model import utc_rfc3339
+from edge.events.record import Record
+from edge.events.types.downlink import SyncRefused
 from edge.store.writer import StoreWriter
 from edge.uplink.config import UplinkConfig
 from edge.waiting import wake_or_timeout
 
 log = structlog.get_logger(__name__)
-
-Record = Callable[[str, int, dict[str, Any]], Awaitable[Any]]
-
 
 class DownlinkPoller:
     def __init__(
@@ -148,7 +146,7 @@ class DownlinkPoller:
         self._last_refusal = exc.reason
         log.warning("downlink.page_refused", endpoint=exc.endpoint, since=exc.since, reason=exc.reason)
         try:
-            await self._record("sync.refused", 1, {"reason": exc.reason, "endpoint": exc.endpoint, "since": exc.since})
+            await self._record(SyncRefused(reason=exc.reason, endpoint=exc.endpoint, since=exc.since))
         except Exception as error:
             log.error("downlink.refusal_not_recorded", error=str(error))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from drivers.base import Priority
 from edge.events.model import Event, MediaRef, utc_rfc3339
 from edge.store.writer import StoreWriter
 from edge.uplink.config import UplinkConfig
@@ -32,7 +33,7 @@ _BATCH = (
     "SELECT e.*, o.bytes AS outbox_bytes FROM outbox o JOIN events e USING (seq)"
     " WHERE o.state = 'pending' AND o.priority = ? ORDER BY o.seq LIMIT ?"
 )
-_DROPPABLE = (3, 2)  # what the byte cap may drop, in this order; 0 and 1 never
+_DROPPABLE = (Priority.ROUTINE, Priority.DEVICE_STATUS)  # what the byte cap may drop, in this order; never alarms
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +125,14 @@ class Outbox:
     def _enforce(self, conn: sqlite3.Connection, now: datetime, clock_trusted: bool) -> list[Drop]:
         stamp = utc_rfc3339(now)
         if clock_trusted:
-            for priority in range(4):
+            for priority in Priority:
                 hours = self._config.ttl.hours(priority)
                 if hours is not None:
                     cutoff = utc_rfc3339(now - timedelta(hours=hours))
                     rows = conn.execute(
                         "SELECT o.seq, e.type FROM outbox o JOIN events e USING (seq)"
                         " WHERE o.state = 'pending' AND o.priority = ? AND e.occurred_at < ? ORDER BY o.seq",
-                        (priority, cutoff),
+                        (int(priority), cutoff),
                     ).fetchall()
                     _drop(conn, rows, "ttl", stamp)
         self._enforce_cap(conn, stamp)
@@ -150,7 +151,7 @@ class Outbox:
             for seq, type_, size in conn.execute(
                 "SELECT o.seq, e.type, o.bytes FROM outbox o JOIN events e USING (seq)"
                 " WHERE o.state = 'pending' AND o.priority = ? ORDER BY o.seq",
-                (priority,),
+                (int(priority),),
             ):
                 if total - freed <= cap:
                     break
@@ -179,5 +180,5 @@ def _pending_summary(conn: sqlite3.Connection) -> dict[str, Any]:
     dead = conn.execute("SELECT count(*) FROM outbox WHERE state = 'dead'").fetchone()[0]
     size = conn.execute("SELECT coalesce(sum(bytes), 0) FROM outbox WHERE state = 'pending'").fetchone()[0]
     media = conn.execute("SELECT count(*) FROM media_outbox").fetchone()[0]
-    return {"pending": {str(p): by_priority.get(p, 0) for p in range(4)}, "dead": dead, "bytes": size,
+    return {"pending": {str(int(p)): by_priority.get(p, 0) for p in Priority}, "dead": dead, "bytes": size,
             "media_pending": media}

@@ -21,7 +21,8 @@ import structlog
 
 from drivers.base import Clock
 from drivers.retry import Backoff, FailureStreak
-from edge.events.recorder import EventRecorder
+from edge.events.types.uplink import EventsDropped
+from edge.recording import EventRecorder
 from edge.store.media import MediaStore
 from edge.timesync import ClockSync
 from edge.uplink.config import UplinkConfig
@@ -178,11 +179,9 @@ class OutboxSender:
         while True:
             drops = await self._outbox.enforce_limits(self._clock.now(), self._sync.synced())
             for drop in drops:
-                await self._recorder.record(
-                    "events.dropped", 1,
-                    {"from_seq": drop.from_seq, "to_seq": drop.to_seq, "count": drop.count, "types": drop.types,
-                     "reason": drop.reason},
-                )
+                await self._recorder.record(EventsDropped(
+                    from_seq=drop.from_seq, to_seq=drop.to_seq, count=drop.count, types=drop.types, reason=drop.reason,
+                ))
                 await self._outbox.mark_reported(drop)
                 self.stats["dropped"] += drop.count
                 log.warning("uplink.dropped", reason=drop.reason, count=drop.count, types=drop.types)

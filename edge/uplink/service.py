@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from drivers.base import Clock
+from drivers.base import Clock, Priority
 from drivers.retry import Backoff
 from edge.events.bus import EventBus
-from edge.events.recorder import EventRecorder
+from edge.recording import EventRecorder
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.timesync import ClockSync
@@ -63,7 +63,7 @@ class Uplink:
 
     def _wake_all(self, event: Any) -> None:
         # while the district is failing, only an alarm cuts the back-off short; the rest waits its turn
-        if self.sender.failing is None or event.priority <= 1:
+        if self.sender.failing is None or event.priority <= Priority.SECURITY:
             self.sender.wake()
         for mirror in self.mirrors:
             mirror.wake()

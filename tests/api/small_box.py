@@ -86,7 +86,5 @@ class SmallBox:
         assert health is not None
         health.state, health.reason = HealthState.OFFLINE, reason
 
-    async def _record(
-        self, type_: str, priority: int, data: Mapping[str, Any], *, device_id: str | None = None, **_: Any
-    ) -> None:
-        self.recorded.append(Recorded(type_, priority, dict(data), device_id))
+    async def _record(self, event: DeviceEvent, *, device_id: str | None = None, **_: Any) -> None:
+        self.recorded.append(Recorded(event.TYPE, int(event.priority), event.payload(), device_id))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from drivers.base import DeviceEvent
 from drivers.sim.speaker import SimSpeaker, SimSpeakerConfig
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.manager import BroadcastManager
@@ -33,8 +34,8 @@ class Recorded:
     def __init__(self) -> None:
         self.events: list[tuple[str, dict[str, Any], str | None]] = []
 
-    async def __call__(self, type_: str, priority: int, data: dict[str, Any], *, device_id: str | None = None) -> None:
-        self.events.append((type_, data, device_id))
+    async def __call__(self, event: DeviceEvent, *, device_id: str | None = None) -> None:
+        self.events.append((event.TYPE, event.payload(), device_id))
 
     def plays(self) -> list[dict[str, Any]]:
         return [data for type_, data, _ in self.events if type_ == "broadcast.played"]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from edge.broadcast.config import BroadcastConfig, ScheduleConfig
 from edge.broadcast.model import Announcement
 from edge.broadcast.schedule import NoticeScheduler, notices_from_config, notices_from_district
+from edge.events.types.broadcast import BroadcastSkipped
 from tests.fakes import FakeClock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,8 +35,8 @@ def harness():
     async def announce(a: Announcement) -> None:
         announced.append(a)
 
-    async def record(type_: str, priority: int, data: dict[str, Any]) -> None:
-        recorded.append((type_, data))
+    async def record(event: BroadcastSkipped) -> None:
+        recorded.append((event.TYPE, event.payload()))
 
     async def load():  # type: ignore[no-untyped-def]
         return notices_from_config(config)
@@ -85,8 +86,8 @@ async def test_a_bad_district_notice_is_skipped_not_fatal() -> None:
     async def announce(a: Announcement) -> None:
         raise ValueError("no speaker or group 'building-99'")
 
-    async def record(type_: str, priority: int, data: dict[str, Any]) -> None:
-        recorded.append((type_, data))
+    async def record(event: BroadcastSkipped) -> None:
+        recorded.append((event.TYPE, event.payload()))
 
     async def load():  # type: ignore[no-untyped-def]
         return [Notice("district:x", "hi", ("building-99",), at=at(10, 0)),

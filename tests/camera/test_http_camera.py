@@ -19,7 +19,7 @@ from drivers.peers.mjpeg_camera import MjpegCamera
 from edge.config.model import SupervisorConfig
 from edge.daemon.health import HealthBoard
 from edge.daemon.supervisor import DeviceSupervisor
-from edge.events.recorder import EventRecorder
+from edge.recording import EventRecorder
 from tests.camera.conftest import MakeVideo
 from tests.drivers.fakes import EventSink, running
 from tests.fakes import wait_until

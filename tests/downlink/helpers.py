@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
+from drivers.base import DeviceEvent
 from edge.downlink import DownlinkPoller
+from edge.events.catalogue import is_catalogued
 from edge.events.model import Event, EventDraft
 from edge.store.writer import StoreWriter
 
@@ -23,8 +25,9 @@ class RecordedEvents:
         self._writer = writer
         self.events: list[Event] = []
 
-    async def __call__(self, type_: str, priority: int, data: dict[str, Any]) -> Event:
-        draft = EventDraft(type_, priority, datetime.now(UTC), True, None, dict(data))
+    async def __call__(self, event: DeviceEvent, *, device_id: str | None = None) -> Event:
+        assert is_catalogued(type(event)), type(event)
+        draft = EventDraft(event.TYPE, int(event.priority), datetime.now(UTC), True, device_id, event.payload())
         event = await self._writer.append(draft)
         self.events.append(event)
         return event

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import cv2
 import pytest
 
+from drivers.base import DeviceEvent
 from edge.cli.status_cmd import render
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
@@ -167,8 +168,8 @@ async def test_a_camera_blinded_by_snow_says_so_once(tmp_path) -> None:
 async def test_blind_then_sighted_are_each_reported_once() -> None:
     recorded: list[tuple[str, dict]] = []
 
-    async def record(type_: str, _priority: int, data: dict, **_kw: object) -> None:
-        recorded.append((type_, data))
+    async def record(event: DeviceEvent, **_kw: object) -> None:
+        recorded.append((event.TYPE, event.payload()))
 
     service = FallService(FallsConfig(), cameras={}, media=None, record=record)  # type: ignore[arg-type]
     detector = SimpleNamespace(skipped={"warming": 5})

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
 
-from drivers.base import DeviceEvent, MediaBlob, Priority
+from drivers.base import MediaBlob
+from drivers.events import DoorForcedOpen
 from edge.bench.district import DistrictServer
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
@@ -27,13 +26,6 @@ base_url = "{url}"
 """
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Snapshot(DeviceEvent):
-    TYPE: ClassVar[str] = "face.stranger"
-    PRIORITY: ClassVar[Priority] = Priority.SECURITY
-    track: int
-
-
 async def test_media_follow_their_event_over_mutual_tls(tmp_path: Path) -> None:
     tls = make_tls_files(tmp_path)
     server_tls = tls.server_context(require_client_cert=True)
@@ -45,14 +37,14 @@ async def test_media_follow_their_event_over_mutual_tls(tmp_path: Path) -> None:
 
         async def body() -> None:
             blob = MediaBlob("snapshot", "image/jpeg", data=jpeg)
-            await daemon.recorder.record_device_event("cam-1", Snapshot(track=7, media=(blob,)))
+            await daemon.recorder.record(DoorForcedOpen(media=(blob,)), device_id="gate-1")
             await wait_until(lambda: hashlib.sha256(jpeg).hexdigest() in district.media, 10)
 
         await run_daemon(daemon, body)
     assert district.base_url.startswith("https://")
     stored = district.media[hashlib.sha256(jpeg).hexdigest()]
     assert stored.data == jpeg and stored.content_type == "image/jpeg"
-    event = next(e for e in district.arrived("box-t") if e["type"] == "face.stranger")
+    event = next(e for e in district.arrived("box-t") if e["type"] == "door.forced_open")
     assert event["media"][0]["sha256"] == hashlib.sha256(jpeg).hexdigest()
 
 

@@ -33,6 +33,7 @@ from drivers.capabilities.frame import Frame
 from edge.access.config import AccessConfig
 from edge.commands import Caller, CommandRequest, CommandRouter
 from edge.events.model import MediaRef
+from edge.events.types.faces import FaceDenied, FaceGranted, FaceStranger, GalleryChanged
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
 from edge.vision.faces.config import FacesConfig
@@ -50,7 +51,7 @@ from edge.vision.faces.workers import FaceWorkers, WorkerLost
 log = structlog.get_logger(__name__)
 
 Record = Callable[..., Awaitable[Any]]
-_PRIORITY = {"granted": 3, "denied": 3, "stranger": 2}
+_EVENTS = {"granted": FaceGranted, "denied": FaceDenied, "stranger": FaceStranger}
 PURGE_EVERY_S = 3600.0
 
 
@@ -132,10 +133,7 @@ class FaceService:
                 data["gate_error"] = result.detail
         elif decision.kind == "stranger":
             media = (await asyncio.to_thread(self._snapshot, frame, decision),)
-        await self._record(
-            f"face.{decision.kind}", _PRIORITY[decision.kind], data,
-            device_id=camera_id, occurred_at=decision.at, media=media,
-        )
+        await self._record(_EVENTS[decision.kind](**data, media=media), device_id=camera_id, occurred_at=decision.at)
 
     def _snapshot(self, frame: Frame, decision: FaceDecision) -> MediaRef:
         image = frame.detail if frame.detail is not None else frame.image
@@ -154,9 +152,9 @@ class FaceService:
         added, removed = await self.keeper.refresh()
         if added or removed:
             gallery = self.keeper.gallery
-            await self._record("faces.gallery_changed", 3, {
-                "added": added, "removed": removed, "templates": len(gallery), "people": gallery.persons(),
-            })
+            await self._record(GalleryChanged(
+                added=added, removed=removed, templates=len(gallery), people=gallery.persons(),
+            ))
 
     async def _upkeep(self) -> None:
         since_purge = PURGE_EVERY_S

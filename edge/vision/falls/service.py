@@ -31,6 +31,7 @@ from drivers.base import Clock
 from drivers.capabilities import FacadeFeed
 from drivers.capabilities.frame import Frame
 from edge.events.model import MediaRef
+from edge.events.types.falls import FallDetected, FallsBlind, FallsCalibrationInvalid, FallsSighted
 from edge.store.media import MediaStore
 from edge.store.retention import purge_media
 from edge.store.writer import StoreWriter
@@ -123,8 +124,7 @@ class FallService:
         except (CalibrationError, OSError) as exc:
             self.errors[camera_id] = str(exc)
             log.error("falls.calibration_invalid", camera=camera_id, error=str(exc))
-            await self._record("falls.calibration_invalid", 2, {"camera": camera_id, "error": str(exc)},
-                               device_id=camera_id)
+            await self._record(FallsCalibrationInvalid(camera=camera_id, error=str(exc)), device_id=camera_id)
             return None
 
     async def _watch(self, camera_id: str, camera: FacadeFeed, calibration: FloorCalibration) -> None:
@@ -160,13 +160,12 @@ class FallService:
         if not analysis.blind and share >= BLIND_SHARE:
             analysis.blind = True
             log.warning("falls.blind", camera=camera_id, skipped_share=round(share, 2), reasons=skips)
-            await self._record("falls.blind", 2, {"camera": camera_id, "skipped_share": round(share, 2),
-                                                  "reasons": skips}, device_id=camera_id)
+            await self._record(FallsBlind(camera=camera_id, skipped_share=round(share, 2), reasons=skips),
+                               device_id=camera_id)
         elif analysis.blind and share <= SIGHTED_SHARE:
             analysis.blind = False
             log.info("falls.sighted", camera=camera_id)
-            await self._record("falls.sighted", 2, {"camera": camera_id, "skipped_share": round(share, 2)},
-                               device_id=camera_id)
+            await self._record(FallsSighted(camera=camera_id, skipped_share=round(share, 2)), device_id=camera_id)
 
     async def _warm_up(self, camera: FacadeFeed, calibration: FloorCalibration) -> tuple[CameraAnalysis, list[Frame]]:
         """The camera's analysis, once its frame rate is known: its config's ``fps``, else measured over
@@ -198,7 +197,7 @@ class FallService:
             data["evidence_error"] = str(exc) or type(exc).__name__
             log.error("falls.evidence_failed", camera=camera_id, error=data["evidence_error"])
         occurred = analysis.ring.wall_of(event.release_frame)
-        await self._record("fall.detected", 1, data, device_id=camera_id, occurred_at=occurred, media=media)
+        await self._record(FallDetected(**data, media=media), device_id=camera_id, occurred_at=occurred)
 
     def _evidence(self, analysis: CameraAnalysis, event: FallEvent, first: int, last: int) -> tuple[MediaRef, ...]:
         frames = analysis.ring.between(first, last)
