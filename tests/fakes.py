@@ -2,7 +2,9 @@
 
 :class:`FakeClock` is every test's clock: a :class:`drivers.base.Clock` (``now``,
 ``monotonic``, ``sleep``) and a ``Callable[[], float]`` at once. Its rules are in
-its docstring; ``tests/test_fake_clock.py`` pins each of them down.
+its docstring; ``tests/test_fake_clock.py`` pins each of them down. Where the code
+under test also waits on real I/O, :func:`settle_when` with :class:`InFlight` makes
+the clock wait for it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import heapq
 import itertools
 import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -179,6 +182,49 @@ class FakeClock:
         self._t = max(self._t, sleeper.deadline)
         sleeper.future.set_result(None)
         await self._settle()
+
+
+class InFlight:
+    """How many calls of some coroutine methods are under way: real I/O a FakeClock must wait for.
+
+    ``watch(owner, "name", ...)`` replaces each method on that instance with a
+    counting wrapper (test only); ``count`` is the number of calls not yet returned.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def watch(self, owner: object, *names: str) -> None:
+        for name in names:
+            setattr(owner, name, self._counted(getattr(owner, name)))
+
+    def _counted(self, method: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
+        async def counted(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self.count -= 1
+
+        return counted
+
+
+def settle_when(busy: Callable[[], bool], give_up_s: float = 10.0) -> Settle:
+    """A ``settle`` for FakeClock: let ready tasks run, then wait in real time until ``busy()`` is false.
+
+    Waiting longer than ``give_up_s`` real seconds fails the test: the real I/O hung.
+    """
+
+    async def settle_when_idle() -> None:
+        give_up = time.monotonic() + give_up_s
+        await settle()
+        while busy():
+            if time.monotonic() > give_up:
+                raise AssertionError(f"real I/O still under way after {give_up_s} s")
+            await asyncio.sleep(0.001)
+            await settle()
+
+    return settle_when_idle
 
 
 async def wait_until(condition, timeout: float = 5.0, interval: float = 0.005) -> None:  # type: ignore[no-untyped-def]

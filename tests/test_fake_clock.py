@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from drivers.base import Clock
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, InFlight, settle_when
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -161,3 +162,26 @@ def test_time_never_goes_backwards() -> None:
         clock.skip(-1)
     with pytest.raises(ValueError):
         asyncio.run(clock.advance(-1))
+
+
+async def test_settle_when_holds_time_until_real_work_is_done() -> None:
+    class Device:
+        async def write(self) -> float:
+            await asyncio.to_thread(time.sleep, 0.05)  # real work, on a thread
+            return clock.monotonic()
+
+    device, in_flight = Device(), InFlight()
+    in_flight.watch(device, "write")
+    clock = FakeClock(settle=settle_when(lambda: in_flight.count > 0))
+    finished_at: list[float] = []
+
+    async def loop() -> None:
+        for _ in range(3):
+            await clock.sleep(0.01)
+            finished_at.append(await device.write())
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(loop())
+        await clock.advance(0.1)
+    # each write ended at the clock time it began: time waited for it, 50 ms of real time each
+    assert [round(t, 9) for t in finished_at] == [0.01, 0.02, 0.03] and in_flight.count == 0

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from drivers.base import Command, Driver
+from drivers.base import Clock, Command, Driver
 from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
@@ -29,14 +29,15 @@ Record = Callable[..., Awaitable[Any]]
 
 class BroadcastManager:
     def __init__(
-        self, config: BroadcastConfig, drivers: dict[str, Driver], render: Render, record: Record
+        self, config: BroadcastConfig, drivers: dict[str, Driver], render: Render, record: Record,
+        clock: Clock | None = None,
     ) -> None:
         self._config = config
         self._render = render
         self._record = record
         self.speakers = {i: d for i, d in drivers.items() if "speaker.play" in d.commands}
         self.channels = {
-            i: SpeakerChannel(i, self._player(d), self._stopper(d), self._report) for i, d in self.speakers.items()
+            i: SpeakerChannel(i, self._player(d), self._stopper(d), self._report, clock) for i, d in self.speakers.items()
         }
 
     async def run(self) -> None:

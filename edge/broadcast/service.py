@@ -46,7 +46,7 @@ class Broadcasts:
         self._config = config
         self._drivers = drivers
         self._render = render
-        self.manager = BroadcastManager(config, drivers, render, record)
+        self.manager = BroadcastManager(config, drivers, render, record, clock)
         self._writer = writer
         self.scheduler = NoticeScheduler(config, timezone, clock, self.manager.announce, self._notices, record)
         self._alarms: asyncio.Queue[Event] = asyncio.Queue(maxsize=256)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,63 +24,34 @@ from edge.bench.io_site import MODULES, modbus_site
 from edge.daemon.app import Daemon
 from edge.events.model import Event
 from edge.timesync import ClockSync
-from tests.fakes import FakeClock, settle
+from tests.fakes import FakeClock, InFlight, settle_when
 
 
 class RealIO:
     """What the daemons of a test have in flight on real I/O: a request on a Modbus line (or the
-    line draining after a failure), a bus connect, a store write. Test only: it wraps methods of
-    the daemon's own objects with counting ones."""
+    line draining after a failure), a bus connect, a store write."""
 
     def __init__(self) -> None:
-        self.in_flight = 0
+        self._calls = InFlight()
         self._buses: list[ModbusRtuBus] = []
 
     def watch(self, daemon: Daemon) -> Daemon:
         """Count ``daemon``'s store writes and bus connects from now on (call before it runs)."""
-        self._count(daemon.writer, "append", "run")
+        self._calls.watch(daemon.writer, "append", "run")
         for driver in daemon.drivers.values():
             if isinstance(driver, ModbusRtuBus):
                 self._buses.append(driver)
-                self._count(driver, "connect")
+                self._calls.watch(driver, "connect")
         return daemon
 
     def busy(self) -> bool:
-        return self.in_flight > 0 or any(bus.line_busy for bus in self._buses)
-
-    def _count(self, owner: object, *names: str) -> None:
-        for name in names:
-            setattr(owner, name, self._counted(getattr(owner, name)))
-
-    def _counted(self, method: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
-        async def counted(*args: object, **kwargs: object) -> object:
-            self.in_flight += 1
-            try:
-                return await method(*args, **kwargs)
-            finally:
-                self.in_flight -= 1
-
-        return counted
+        return self._calls.count > 0 or any(bus.line_busy for bus in self._buses)
 
 
-def quiet_clock(give_up_s: float = 10.0) -> tuple[FakeClock, RealIO]:
-    """A FakeClock that moves on only once the watched real I/O is done (waited for in real time).
-
-    Quiet means: every ready task has run and :meth:`RealIO.busy` is false. Waiting
-    longer than ``give_up_s`` real seconds for it fails the test.
-    """
+def quiet_clock() -> tuple[FakeClock, RealIO]:
+    """A FakeClock that moves on only once the watched daemons' real I/O is done."""
     real_io = RealIO()
-
-    async def settle_when_quiet() -> None:
-        give_up = time.monotonic() + give_up_s
-        await settle()
-        while real_io.busy():
-            if time.monotonic() > give_up:
-                raise AssertionError(f"the site's I/O did not finish within {give_up_s} s (real time)")
-            await asyncio.sleep(0.001)
-            await settle()
-
-    return FakeClock(settle=settle_when_quiet), real_io
+    return FakeClock(settle=settle_when(real_io.busy)), real_io
 
 
 @dataclass
