@@ -24,7 +24,7 @@ from edge.bench.io_site import MODULES, modbus_site
 from edge.daemon.app import Daemon
 from edge.events.model import Event
 from edge.timesync import ClockSync
-from tests.fakes import FakeClock, InFlight, settle_when
+from tests.fakes import FakeClock, InFlight, settle_when, wait_until
 
 
 class RealIO:
@@ -52,6 +52,18 @@ def quiet_clock() -> tuple[FakeClock, RealIO]:
     """A FakeClock that moves on only once the watched daemons' real I/O is done."""
     real_io = RealIO()
     return FakeClock(settle=settle_when(real_io.busy)), real_io
+
+
+async def run_until_online(clock: FakeClock, daemon: Daemon, devices: int) -> None:
+    """Let the daemon start its tasks (real time: the clock stands still meanwhile), then run the
+    clock until ``devices`` devices are online. Call it right after creating the daemon's task."""
+    started: list[Event] = []
+    unsubscribe = daemon.bus.subscribe(started.append, types=["daemon.started"])
+    try:
+        await wait_until(lambda: bool(started), 10)
+    finally:
+        unsubscribe()
+    await clock.run_until(lambda: daemon.health.counts()["online"] == devices, 10)
 
 
 @dataclass
@@ -97,7 +109,7 @@ async def site(tmp_path: Path, backoff: tuple[float, float]) -> AsyncIterator[Mo
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(daemon.run(stop))
+            await run_until_online(clock, daemon, 3)
             site = ModbusSite(cable, peer, daemon, events, clock)
-            await clock.run_until(site.all_online, 10)
             yield site
             stop.set()

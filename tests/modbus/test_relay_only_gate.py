@@ -14,7 +14,7 @@ from edge.daemon.app import Daemon
 from edge.daemon.commands import CommandRequest
 from edge.events.model import Event
 from edge.timesync import ClockSync
-from tests.modbus.conftest import quiet_clock
+from tests.modbus.conftest import quiet_clock, run_until_online
 
 SITE = """
 [site]
@@ -49,7 +49,7 @@ async def test_a_pulse_on_a_relay_only_module_ends_on_time(tmp_path: Path) -> No
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(daemon.run(stop))
-            await clock.run_until(lambda: daemon.health.counts()["online"] == 2, 10)
+            await run_until_online(clock, daemon, 2)
             await clock.advance(0.02)  # between two polls
             result = await daemon.commands.dispatch(CommandRequest("side-door", Command("gate.open", {"ms": 300})))
             assert result.ok, result.detail

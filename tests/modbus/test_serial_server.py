@@ -11,7 +11,7 @@ from drivers.peers.serial_server import SerialServerPeer
 from edge.bench.io_site import MODULES, SOS_INPUT, SOS_UNIT, modbus_site
 from edge.daemon.app import Daemon
 from edge.timesync import ClockSync
-from tests.modbus.conftest import quiet_clock
+from tests.modbus.conftest import quiet_clock, run_until_online
 
 
 async def test_sos_over_a_tcp_serial_server_and_recovery_after_a_network_cut(tmp_path: Path) -> None:
@@ -27,7 +27,7 @@ async def test_sos_over_a_tcp_serial_server_and_recovery_after_a_network_cut(tmp
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(daemon.run(stop))
-            await clock.run_until(lambda: daemon.health.counts()["online"] == 3, 10)
+            await run_until_online(clock, daemon, 3)
             peer.set_input(SOS_UNIT, SOS_INPUT, True)
             await clock.run_until(lambda: any(e.type == "sos.pressed" for e in seen), 5)
             await server.drop_client()  # the network between box and serial server drops
