@@ -11,6 +11,11 @@ Failures are counted in ``counters`` and logged once per burst: ``timeouts``
 (no reply), ``corrupt_replies`` (bytes came back but no valid frame: CRC
 errors, garbage), ``exceptions`` (the module answered with a Modbus error).
 A lost port (USB unplugged) ends ``run`` so the supervisor reconnects.
+
+Time: the poll interval and the life check of relay-only modules are measured
+on the injected clock. The request timeout (pymodbus's) and the quiet gap
+after a failure are the wire's and stay on real (loop) time: they wait for
+bytes from a real peer, which no clock can hurry.
 """
 
 from __future__ import annotations
@@ -135,6 +140,11 @@ class ModbusRtuBus(Driver):
 
         return unsubscribe
 
+    @property
+    def line_busy(self) -> bool:
+        """A request is on the wire, waits for it, or the line is draining after a failure."""
+        return self._lock.locked
+
     async def state_changed(self) -> None:
         """Return at the next change of the bus's or a module's state."""
         await self._changed.wait()
@@ -250,14 +260,17 @@ class ModbusRtuBus(Driver):
         RTU frames carry no transaction id: a reply arriving after its request
         timed out would be taken as the answer to the next one. pymodbus drops
         whatever arrived in between when the next request starts.
+
+        This gap is the wire's, not the clock's: a late reply arrives in real
+        time whatever the clock says, so it is measured and waited on loop time.
         """
-        wait = self._drain_until - self.clock.monotonic()
+        wait = self._drain_until - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
         self._rx_bytes = 0
 
     def _drain_after_failure(self) -> None:
-        self._drain_until = self.clock.monotonic() + self.config.request_timeout_ms / 1000
+        self._drain_until = asyncio.get_running_loop().time() + self.config.request_timeout_ms / 1000
 
     def _classify(self, exc: ModbusException) -> str:
         self._drain_after_failure()

@@ -4,7 +4,9 @@ A device is a ``[[devices]]`` entry that names its bus (``bus = "rs485-a"``);
 the daemon hands it the bus through :meth:`attach`. ``connect`` waits briefly
 for the device's modules to answer; ``next_sample`` gives the next reading,
 and raises once the bus or a module the device needs stops answering, so the
-supervisor marks the device offline (an SOS button at priority 0).
+supervisor marks the device offline (an SOS button at priority 0). Every wait
+here (modules ready, a first reading, a reading overdue) is measured on the
+driver's clock, so a pulse or a held-open door ends on clock time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import ClassVar
 from drivers.base import Driver, DriverError, HealthState, Probe
 from drivers.modbus.bus import ModbusRtuBus, Sample
 from drivers.modbus.config import BusDeviceConfig, ContactInput
+from drivers.timing import within
 
 _WAIT_FOR_MODULES_S = 2.0
 _QUEUE_LIMIT = 256
@@ -41,9 +44,7 @@ class BusDevice(Driver):
     async def connect(self) -> None:
         bus = self._require_bus()
         try:
-            async with asyncio.timeout(_WAIT_FOR_MODULES_S):
-                while self._problem(bus):
-                    await bus.state_changed()
+            await within(self.clock, _WAIT_FOR_MODULES_S, self._until_ready(bus))
         except TimeoutError:
             raise DriverError(self._problem(bus) or "bus not ready") from None
         self._samples = asyncio.Queue(_QUEUE_LIMIT)
@@ -57,15 +58,21 @@ class BusDevice(Driver):
         """
         levels: dict[int, bool] = {}
         try:
-            async with asyncio.timeout(_WAIT_FOR_MODULES_S):
-                while len(levels) < len(channels):
-                    sample = await self.next_sample(None)
-                    for position, channel in enumerate(channels):
-                        if (level := active(sample, channel)) is not None:
-                            levels[position] = level
+            await within(self.clock, _WAIT_FOR_MODULES_S, self._read_levels(channels, levels))
         except TimeoutError:
             raise DriverError("no reading of the inputs yet") from None
         return levels
+
+    async def _until_ready(self, bus: ModbusRtuBus) -> None:
+        while self._problem(bus):
+            await bus.state_changed()
+
+    async def _read_levels(self, channels: list[ContactInput], levels: dict[int, bool]) -> None:
+        while len(levels) < len(channels):
+            sample = await self.next_sample(None)
+            for position, channel in enumerate(channels):
+                if (level := active(sample, channel)) is not None:
+                    levels[position] = level
 
     async def close(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -77,10 +84,11 @@ class BusDevice(Driver):
         return Probe(HealthState.OFFLINE, problem) if problem else Probe(HealthState.ONLINE)
 
     async def next_sample(self, within_s: float | None) -> Sample | None:
-        """The next reading of one of this device's modules; None after ``within_s`` seconds."""
+        """The next reading of one of this device's modules; None after ``within_s`` seconds on the clock."""
         try:
-            async with asyncio.timeout(within_s):  # not wait_for: on 3.11 it can swallow a cancel
-                sample = await self._samples.get()
+            sample = self._samples.get_nowait() if not self._samples.empty() else (
+                await within(self.clock, within_s, self._samples.get())
+            )
         except TimeoutError:
             return None
         if sample.problem is not None:

@@ -5,6 +5,9 @@ Cutting in means: tell the speaker to stop, cancel the playing one, start the
 new one. The interrupted announcement goes back in the queue with the
 repetitions it had left (``resume_if_interrupted``) or is dropped; either way
 the outcome is recorded by the ``report`` callback, as is every play.
+
+Time is the injected clock's: when an announcement was submitted and started
+(``started_after_s``), and how long a clip plays (a cut-in cancels that wait).
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 
+from drivers.base import Clock, SystemClock
 from edge.broadcast.model import Announcement
 
 log = structlog.get_logger(__name__)
@@ -45,8 +48,11 @@ class _Queued:
 
 
 class SpeakerChannel:
-    def __init__(self, speaker_id: str, play_once: PlayOnce, stop: Stop, report: Report) -> None:
+    def __init__(
+        self, speaker_id: str, play_once: PlayOnce, stop: Stop, report: Report, clock: Clock | None = None
+    ) -> None:
         self.speaker_id = speaker_id
+        self._clock: Clock = clock or SystemClock()
         self._play_once = play_once
         self._stop = stop
         self._report = report
@@ -62,7 +68,7 @@ class SpeakerChannel:
         return self._current[0].announcement if self._current else None
 
     async def submit(self, announcement: Announcement) -> None:
-        queued = _Queued(announcement, announcement.repeat, time.monotonic())
+        queued = _Queued(announcement, announcement.repeat, self._clock.monotonic())
         heapq.heappush(self._queue, (announcement.urgency, next(self._order), queued))
         current = self._current
         if current is not None and announcement.urgency < current[0].announcement.urgency:
@@ -104,16 +110,16 @@ class SpeakerChannel:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                await self._report_play(queued, f"failed: {exc}", time.monotonic(), 0.0)
+                await self._report_play(queued, f"failed: {exc}", self._clock.monotonic(), 0.0)
                 return
-            started = time.monotonic()  # the speaker has begun
-            await asyncio.sleep(length)  # it is playing; a cut-in cancels this wait
+            started = self._clock.monotonic()  # the speaker has begun
+            await self._clock.sleep(length)  # it is playing; a cut-in cancels this wait
             queued.repeats_left -= 1
             await self._report_play(queued, "ok", started, length)
 
     async def _after_interruption(self, queued: _Queued) -> None:
         keep = queued.announcement.resume_if_interrupted and queued.repeats_left > 0
-        await self._report_play(queued, "interrupted" if keep else "dropped", time.monotonic(), 0.0)
+        await self._report_play(queued, "interrupted" if keep else "dropped", self._clock.monotonic(), 0.0)
         if keep:
             heapq.heappush(self._queue, (queued.announcement.urgency, next(self._order), queued))
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from drivers.base import Command
+from drivers.base import Clock, Command
 from drivers.capabilities import Speaker
 from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
@@ -32,14 +32,15 @@ Record = Callable[..., Awaitable[Any]]
 
 class BroadcastManager:
     def __init__(
-        self, config: BroadcastConfig, speakers: dict[str, Speaker], render: Render, record: Record
+        self, config: BroadcastConfig, speakers: dict[str, Speaker], render: Render, record: Record,
+        clock: Clock | None = None,
     ) -> None:
         self._config = config
         self._render = render
         self._record = record
         self.speakers = dict(speakers)
         self.channels = {
-            i: SpeakerChannel(i, self._player(d), self._stopper(d), self._report) for i, d in self.speakers.items()
+            i: SpeakerChannel(i, self._player(d), self._stopper(d), self._report, clock) for i, d in self.speakers.items()
         }
 
     async def run(self) -> None:

@@ -51,7 +51,7 @@ class Broadcasts:
         self.sos_inputs = sos_inputs
         self._device_configs = device_configs
         self._render = render
-        self.manager = BroadcastManager(config, speakers, render, record)
+        self.manager = BroadcastManager(config, speakers, render, record, clock)
         self._writer = writer
         self.scheduler = NoticeScheduler(config, timezone, clock, self.manager.announce, self._notices, record)
         self._alarms: asyncio.Queue[Event] = asyncio.Queue(maxsize=256)

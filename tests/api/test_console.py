@@ -22,6 +22,7 @@ from edge.api.credentials import ConsoleCredentials
 from edge.config.model import ConsoleConfig
 from edge.store.media import MediaStore
 from tests.api.small_box import SmallBox
+from tests.fakes import FakeClock
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 STATUS = {
@@ -41,14 +42,6 @@ GATE = frozenset({"gate.open", "gate.close"})
 def small_box(tmp_path: Path) -> SmallBox:
     """What the console and the sync routes mounted beside it use of the box; no uplink, so no box token."""
     return SmallBox(Path("/nowhere/events.db"), MediaStore(tmp_path / "media"), None, STATUS, {"gate-1": GATE, "g": GATE})
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
@@ -245,9 +238,9 @@ async def test_logout_invalidates_the_session(box: Box, http: aiohttp.ClientSess
 
 async def test_session_expires_after_12_hours(box: Box, http: aiohttp.ClientSession) -> None:
     await login(http, box)
-    box.clock.now += 12 * 3600 - 1
+    box.clock.skip(12 * 3600 - 1)
     assert (await get_json(http, box.api + "status"))[0] == 200
-    box.clock.now += 2
+    box.clock.skip(2)
     assert (await get_json(http, box.api + "status"))[0] == 401
 
 
@@ -256,13 +249,13 @@ async def test_five_failures_lock_the_client_out_until_the_window_passes(
 ) -> None:
     for _ in range(5):
         assert (await login(http, box, "guess")).status == 401
-        box.clock.now += 10
+        box.clock.skip(10)
     locked = await login(http, box)  # even the right password
     assert locked.status == 429
     assert locked.headers["Retry-After"] == str(300 - 50)
-    box.clock.now += 100
+    box.clock.skip(100)
     assert (await login(http, box, "guess")).headers["Retry-After"] == str(300 - 150)
-    box.clock.now += 151  # the first failure is now older than 5 minutes: one more try is allowed
+    box.clock.skip(151)  # the first failure is now older than 5 minutes: one more try is allowed
     assert (await login(http, box)).status == 200
     assert (await get_json(http, box.api + "status"))[0] == 200
 

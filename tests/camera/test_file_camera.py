@@ -12,7 +12,8 @@ from drivers.camera.config import FacadeCameraConfig, FaceCameraConfig
 from drivers.camera.driver import Camera, FacadeCamera, FaceCamera
 from drivers.events import CameraStreamStats
 from tests.camera.conftest import MakeVideo
-from tests.drivers.fakes import EventSink, FakeClock, eventually, running, threads_named
+from tests.drivers.fakes import EventSink, eventually, running, threads_named
+from tests.fakes import FakeClock
 
 
 def make_camera(url: str | Path, clock: FakeClock | None = None, **settings: object) -> tuple[Camera, EventSink]:

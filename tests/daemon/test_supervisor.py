@@ -55,7 +55,7 @@ class FlakyDriver(Driver):
 
 
 def make(recorder, failures: int, probe_interval_s: float = 1000.0):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
+    clock = FakeClock(autoadvance=True)
     settings = SupervisorConfig(backoff_initial_s=1, backoff_max_s=30, probe_interval_s=probe_interval_s)
     driver = FlakyDriver(FlakyConfig(id="sos-1"), recorder.emitter_for("sos-1"), clock, failures)
     health = HealthBoard().register("sos-1", "test.flaky", "", clock.now())
@@ -125,7 +125,7 @@ class SwallowingDriver(FlakyDriver):
 
 
 async def test_shutdown_is_not_lost_to_a_driver_that_swallows_cancel(recorder) -> None:
-    clock = FakeClock()
+    clock = FakeClock(autoadvance=True)
     settings = SupervisorConfig(probe_interval_s=1000)
     driver = SwallowingDriver(FlakyConfig(id="bad-1"), recorder.emitter_for("bad-1"), clock, failures=0)
     health = HealthBoard().register("bad-1", "test.flaky", "", clock.now())
@@ -151,7 +151,7 @@ class StubbornDriver(FlakyDriver):
 
 
 async def test_shutdown_survives_a_read_loop_that_loses_a_cancel(recorder) -> None:
-    clock = FakeClock()
+    clock = FakeClock(autoadvance=True)
     driver = StubbornDriver(FlakyConfig(id="bus-1"), recorder.emitter_for("bus-1"), clock, failures=0)
     health = HealthBoard().register("bus-1", "test.flaky", "", clock.now())
     supervisor = DeviceSupervisor(driver, health, recorder, SupervisorConfig(probe_interval_s=1000), clock)

@@ -21,7 +21,8 @@ from drivers.sim.camera import (
     SimFaceCamera,
     SimFaceCameraConfig,
 )
-from tests.drivers.fakes import EventSink, FakeClock, eventually, running, threads_named
+from tests.drivers.fakes import EventSink, eventually, running, threads_named
+from tests.fakes import FakeClock
 
 SHADES = [0, 50, 100, 150, 200]
 

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from drivers.base import Command, CommandResult, DriverError, HealthState
 from drivers.events import DoorClosed, DoorOpened, ExitButtonPressed, RelayChanged
 from drivers.sim.gate import SimGate, SimGateConfig
-from tests.drivers.fakes import EventSink, FakeClock, running
+from tests.drivers.fakes import EventSink, running
+from tests.fakes import FakeClock
 
 
 def make_gate(**settings: object) -> tuple[SimGate, EventSink, FakeClock]:

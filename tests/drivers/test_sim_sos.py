@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from drivers.base import Command, CommandResult, DriverError, HealthState, Priority
 from drivers.events import SosPressed, SosReleased
 from drivers.sim.sos import SimSosButton, SimSosConfig
-from tests.drivers.fakes import EventSink, FakeClock, running
+from tests.drivers.fakes import EventSink, running
+from tests.fakes import FakeClock
 
 
 def make_button(**settings: object) -> tuple[SimSosButton, EventSink, FakeClock]:

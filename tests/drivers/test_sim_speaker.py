@@ -12,7 +12,8 @@ import pytest
 from drivers.base import Command, CommandResult, DriverError
 from drivers.events import SpeakerPlayed
 from drivers.sim.speaker import SimSpeaker, SimSpeakerConfig
-from tests.drivers.fakes import EventSink, FakeClock, running
+from tests.drivers.fakes import EventSink, running
+from tests.fakes import FakeClock
 
 
 def make_speaker(tmp_path: Path, **settings: object) -> tuple[SimSpeaker, EventSink, FakeClock]:

@@ -141,7 +141,7 @@ async def test_evidence_older_than_its_retention_is_erased(tmp_path) -> None:
             for ref in (clip, snapshot)
         ])
         assert await service.purge_evidence() == 0  # not old yet
-        clock.elapsed += timedelta(days=31).total_seconds()
+        clock.skip(timedelta(days=31).total_seconds())
         assert await service.purge_evidence() == 1
     assert not media.path_for(clip.sha256).exists() and media.path_for(snapshot.sha256).exists()
 

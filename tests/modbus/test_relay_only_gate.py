@@ -11,8 +11,9 @@ from drivers.peers.pty_cable import PtyCable
 from edge.commands import Caller, CommandRequest
 from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
+from edge.events.model import Event
 from edge.timesync import ClockSync
-from tests.fakes import wait_until
+from tests.modbus.conftest import quiet_clock, run_until_online
 
 SITE = """
 [site]
@@ -39,15 +40,23 @@ relay = {{ unit = 4, index = 1 }}
 
 async def test_a_pulse_on_a_relay_only_module_ends_on_time(tmp_path: Path) -> None:
     async with PtyCable(tmp_path / "usb") as cable, IoModulePeer(cable.peer_port, {4: (2, 0)}, baudrate=115200) as peer:
-        daemon = Daemon(parse_config(SITE.format(data=tmp_path / "var", port=cable.link_path)),
-                        clock_sync=ClockSync(fixed=True), out=io.StringIO())
+        clock, real_io = quiet_clock()
+        config = parse_config(SITE.format(data=tmp_path / "var", port=cable.link_path))
+        daemon = real_io.watch(Daemon(config, clock=clock, clock_sync=ClockSync(fixed=True), out=io.StringIO()))
+        relays: list[Event] = []
+        daemon.bus.subscribe(relays.append, types=["gate.relay"])
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as group:
             group.create_task(daemon.run(stop))
-            await wait_until(lambda: daemon.health.counts()["online"] == 2, 10)
+            await run_until_online(clock, daemon, 2)
+            await clock.advance(0.02)  # between two polls
             result = await daemon.commands.dispatch(CommandRequest("gate.open", "side-door", {"ms": 300}, caller=Caller.cli()))
             assert result.ok, result.detail
-            opened = await peer.wait_coil(4, 1, True, timeout=1) or peer.coil_writes[-1]
-            closed = await peer.wait_coil(4, 1, False, timeout=2)
+            assert peer.coil(4, 1) is True
+            took = await clock.run_until(lambda: peer.coil(4, 1) is False, 2)
             stop.set()
-    assert closed is not None and 0.28 <= closed.at - opened.at <= 0.45, closed.at - opened.at
+    assert round(took, 6) == 0.3, "ended on the clock, not at the module's next once-a-second check"
+    opened, closed = relays[-2:]
+    assert [(e.data["state"], e.data["reason"]) for e in (opened, closed)] == [("open", "pulse"), ("locked", "pulse-end")]
+    assert round((closed.occurred_at - opened.occurred_at).total_seconds(), 6) == 0.3
+    assert [(w.index, w.value) for w in peer.coil_writes if w.unit == 4][-2:] == [(1, True), (1, False)]

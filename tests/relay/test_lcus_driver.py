@@ -27,7 +27,8 @@ from drivers.peers.lcus_board import LcusBoardPeer
 from drivers.relay.lcus.driver import LcusRelayConfig, LcusRelayGate
 from drivers.relay.lcus.framer import SwitchFrame, encode
 from drivers.relay.lcus.protocol import LcusProtocol, RequestTimeout, SerialLink
-from tests.drivers.fakes import EventSink, FakeClock, eventually, running
+from tests.drivers.fakes import EventSink, eventually, running
+from tests.fakes import FakeClock
 
 
 class PtyLine:

@@ -17,7 +17,8 @@ from drivers.events import SpeakerPlayed
 from drivers.peers.cloud_speaker import SECONDS_PER_CHARACTER, FakeCloudSpeaker
 from drivers.speaker.mqtt_cloud.driver import CloudSpeaker
 from tests.downlink.tls import make_tls_files
-from tests.drivers.fakes import EventSink, FakeClock, eventually, running
+from tests.drivers.fakes import EventSink, eventually, running
+from tests.fakes import FakeClock
 from tests.mqtt.broker import MosquittoBroker
 from tests.speaker.conftest import PREFIX, SERIAL, cloud_config
 
