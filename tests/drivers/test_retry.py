@@ -45,7 +45,7 @@ async def test_a_failure_is_logged_once_and_the_recovery_once() -> None:
     s = streak(clock, down_field="down_s", count_field="failures")
     with capture_logs() as logs:
         first = s.failed("port gone", device="d1")
-        await clock.sleep(12.34)
+        clock.skip(12.34)
         second = s.failed("port still gone", device="d1")
         assert s.failing and s.reason == "port still gone" and s.failures == 2 and s.since == 0.0
         assert s.recovered(device="d1") is True
@@ -126,7 +126,7 @@ async def test_failing_quietly_and_clearing_log_nothing() -> None:
     with capture_logs() as logs:
         s.fail_quietly("bus offline")
         assert s.failing and s.reason == "bus offline" and s.since == 0.0
-        await clock.sleep(3.0)
+        clock.skip(3.0)
         assert s.failed("no reply").started is False  # already failing: no second start
         assert s.down_s() == 3.0
         s.clear()
