@@ -90,6 +90,17 @@ async def test_media_stored_by_their_service_are_referenced_as_they_are(parts) -
     assert event.media == (ref,) and event.priority == 2
 
 
+async def test_the_recorder_stores_payloads_json_ready(parts) -> None:
+    recorder, _bus, _media, writer = parts
+    seen = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    args = {"seen_at": seen, "where": Path("/x"), "points": ((1, 2),)}
+    event = await recorder.record(CommandOutcome(command="gate.open", args=args, source="cli", ok=True, detail=""))
+    expected = {"seen_at": "2026-01-02T03:04:05.000Z", "where": "/x", "points": [[1, 2]]}
+    assert event.data["args"] == expected
+    with EventReader(writer.path) as reader:
+        assert reader.latest(1)[0].data["args"] == expected
+
+
 def test_payloads_are_made_json_ready() -> None:
     seen = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert plain({"seen_at": seen, "where": Path("/x"), "level": Priority.SECURITY, "points": ((1, 2),)}) == {

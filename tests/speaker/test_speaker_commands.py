@@ -76,6 +76,7 @@ def test_volume_and_stop_arguments() -> None:
 def test_the_same_commands_as_the_simulated_speaker() -> None:
     sim_commands = SimSpeaker.commands - {"sim.unplug", "sim.replug"}
     assert CloudSpeaker.commands == HttpSpeaker.commands == SPEAKER_COMMANDS == sim_commands
+    assert {"speaker.play", "speaker.stop", "speaker.volume"} == SPEAKER_COMMANDS  # the names the district sends
     assert CloudSpeaker.plays == {"text", "url"} and HttpSpeaker.plays == {"url", "wav", "tone"}
 
 
