@@ -3,6 +3,9 @@
 ``verify_cleanup`` (every test) fails a test that leaves threads running, and
 ``no_leaked_tasks`` (every async test) fails one that leaves asyncio tasks
 pending — the habit zigpy's test suite enforces.
+
+A test runs the daemon in-process only through ``tests.harness.running_daemon``, on a
+site from ``tests/sites/`` (``tests.sites.load_site``).
 """
 
 from __future__ import annotations

@@ -3,54 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from edge.cli.status_cmd import fetch_status
-from edge.config.loader import parse_config
+from edge.config.model import EdgeConfig
 from edge.daemon.app import Daemon
 from edge.store import EventReader
 from edge.timesync import ClockSync
 from tests.fakes import wait_until
-
-SITE = """
-[site]
-box_id = "test-box"
-[store]
-data_dir = "{data}"
-[console]
-port = 0
-[supervisor]
-probe_interval_s = 0.2
-backoff_initial_s = 0.05
-backoff_max_s = 0.2
-[[devices]]
-kind = "sim.gate"
-id = "gate-1"
-walk_through = false
-[[devices]]
-kind = "sim.sos"
-id = "sos-1"
-[[devices]]
-kind = "sim.face_camera"
-id = "cam-1"
-fps = 20
-width = 160
-height = 120
-[[devices]]
-kind = "sim.speaker"
-id = "spk-1"
-out_dir = "{data}/speaker"
-"""
+from tests.harness import running_daemon
+from tests.sites import load_site
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Daemon:
-    config = parse_config(SITE.format(data=tmp_path / "var"))
-    return Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+def site(tmp_path: Path) -> EdgeConfig:
+    return load_site("sim-basic", data=tmp_path / "var", console_port=0)
 
 
 async def post(socket: Path, route: str, body: dict) -> tuple[int, dict]:
@@ -65,11 +35,9 @@ async def command(socket: Path, body: dict) -> dict:
     return (await post(socket, "/commands", body))[1]
 
 
-async def test_daemon_runs_devices_and_commands_and_stops_cleanly(daemon: Daemon) -> None:
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.health.counts()["online"] == 4)
+async def test_daemon_runs_devices_and_commands_and_stops_cleanly(site: EdgeConfig) -> None:
+    async with running_daemon(site, clock_sync=ClockSync(fixed=False), online=4) as running:
+        daemon = running.daemon
         status = await fetch_status(daemon.control.path)
         assert {d["device_id"]: d["state"] for d in status["devices"]} == {
             "gate-1": "online", "sos-1": "online", "cam-1": "online", "spk-1": "online",
@@ -89,7 +57,6 @@ async def test_daemon_runs_devices_and_commands_and_stops_cleanly(daemon: Daemon
         await wait_until(lambda: daemon.health.get("cam-1").state.value == "offline")
         daemon.drivers["cam-1"].replug()
         await wait_until(lambda: daemon.health.get("cam-1").state.value == "online")
-        stop.set()
     assert not daemon.control.path.exists()
     with EventReader(daemon.writer.path) as reader:
         events = list(reader.iter_all())
@@ -107,10 +74,9 @@ async def test_daemon_runs_devices_and_commands_and_stops_cleanly(daemon: Daemon
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
 
 
-async def test_control_socket_rejects_malformed_commands(daemon: Daemon) -> None:
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
+async def test_control_socket_rejects_malformed_commands(site: EdgeConfig) -> None:
+    async with running_daemon(site, clock_sync=ClockSync(fixed=False)) as running:
+        daemon = running.daemon
         await wait_until(lambda: daemon.control.path.exists() and daemon.writer.last_seq >= 1)
         answer = await command(daemon.control.path, {"type": "gate.open"})
         assert answer["ok"] is False and "bad request" in answer["detail"]
@@ -118,17 +84,14 @@ async def test_control_socket_rejects_malformed_commands(daemon: Daemon) -> None
         status, answer = await post(daemon.control.path, "/commands", claimed)
         assert status == 400 and answer["ok"] is False
         assert answer["detail"].startswith("bad request: unknown field 'source'")
-        stop.set()
     with EventReader(daemon.writer.path) as reader:
         assert [e for e in reader.iter_all() if e.type == "command.result"] == []
 
 
-async def test_box_commands_through_the_control_socket_are_the_clis_and_recorded(daemon: Daemon) -> None:
-    stop = asyncio.Event()
-    socket = daemon.control.path
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.health.counts()["online"] == 4)
+async def test_box_commands_through_the_control_socket_are_the_clis_and_recorded(site: EdgeConfig) -> None:
+    async with running_daemon(site, clock_sync=ClockSync(fixed=False), online=4) as running:
+        daemon = running.daemon
+        socket = daemon.control.path
         announced = await post(socket, "/box-commands", {"type": "broadcast", "args": {"text": "hello", "voice": "en"}})
         assert announced[0] == 200 and announced[1]["ok"] is True and announced[1]["detail"] == "done"
         assert announced[1]["data"]["speakers"] == ["spk-1"]
@@ -139,7 +102,6 @@ async def test_box_commands_through_the_control_socket_are_the_clis_and_recorded
         assert status == 400 and unknown["detail"] == "bad request: unknown box command 'explode' (known: broadcast)"
         status, claimed = await post(socket, "/box-commands", {"type": "broadcast", "text": "x", "source": "district"})
         assert status == 400 and claimed["detail"].startswith("bad request: unknown field 'source'")
-        stop.set()
     with EventReader(daemon.writer.path) as reader:
         results = [e for e in reader.iter_all() if e.type == "command.result"]
     assert [(e.device_id, e.data["command"], e.data["ok"], e.data["source"]) for e in results] == [
@@ -147,14 +109,16 @@ async def test_box_commands_through_the_control_socket_are_the_clis_and_recorded
     ]
 
 
-async def test_port_in_use_fails_start_and_releases_everything(daemon: Daemon, tmp_path: Path) -> None:
+async def test_port_in_use_fails_start_and_releases_everything(tmp_path: Path) -> None:
     blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = blocker.sockets[0].getsockname()[1]
-    config = parse_config(SITE.format(data=tmp_path / "var2").replace("port = 0", f"port = {port}"))
-    second = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
+    built: list[Daemon] = []
     try:
         with pytest.raises(OSError):
-            await second.run(asyncio.Event())
+            async with running_daemon(load_site("sim-basic", data=tmp_path / "var2", console_port=port),
+                                      clock_sync=ClockSync(fixed=False), prepare=built.append):
+                pass
+        (second,) = built
     finally:
         blocker.close()
         await blocker.wait_closed()

@@ -12,19 +12,16 @@ from pathlib import Path
 import pytest
 
 from drivers.capabilities import FacadeFeed, FaceFeed, FrameFeed, Gate, SosInput, Speaker
-from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.daemon.wiring import devices_with
 from edge.timesync import ClockSync
 from tests.drivers.test_capabilities import EXPECTED
-
-SITE = Path(__file__).parent.parent / "sites" / "every-kind.toml"
+from tests.sites import load_site
 
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Daemon:
-    config = parse_config(SITE.read_text().replace("{data}", str(tmp_path / "var")), SITE)
-    return Daemon(config, clock_sync=ClockSync(fixed=True), out=io.StringIO())
+    return Daemon(load_site("every-kind", data=tmp_path / "var"), clock_sync=ClockSync(fixed=True), out=io.StringIO())
 
 
 def test_the_site_has_every_kind_and_each_device_is_what_its_kind_implies(daemon: Daemon) -> None:
