@@ -9,8 +9,6 @@ write in flight. Every poll, pulse and held-open timer then happens at an exact 
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +21,8 @@ from drivers.peers.pty_cable import PtyCable
 from edge.bench.io_site import MODULES, modbus_site
 from edge.daemon.app import Daemon
 from edge.events.model import Event
-from edge.timesync import ClockSync
-from tests.fakes import FakeClock, InFlight, settle_when, wait_until
+from tests.fakes import FakeClock, InFlight, settle_when
+from tests.harness import running_daemon
 
 
 class RealIO:
@@ -52,18 +50,6 @@ def quiet_clock() -> tuple[FakeClock, RealIO]:
     """A FakeClock that moves on only once the watched daemons' real I/O is done."""
     real_io = RealIO()
     return FakeClock(settle=settle_when(real_io.busy)), real_io
-
-
-async def run_until_online(clock: FakeClock, daemon: Daemon, devices: int) -> None:
-    """Let the daemon start its tasks (real time: the clock stands still meanwhile), then run the
-    clock until ``devices`` devices are online. Call it right after creating the daemon's task."""
-    started: list[Event] = []
-    unsubscribe = daemon.bus.subscribe(started.append, types=["daemon.started"])
-    try:
-        await wait_until(lambda: bool(started), 10)
-    finally:
-        unsubscribe()
-    await clock.run_until(lambda: daemon.health.counts()["online"] == devices, 10)
 
 
 @dataclass
@@ -103,13 +89,5 @@ async def site(tmp_path: Path, backoff: tuple[float, float]) -> AsyncIterator[Mo
     ) as peer:
         config = modbus_site(tmp_path / "var", cable.link_path, backoff=backoff)
         clock, real_io = quiet_clock()
-        daemon = real_io.watch(Daemon(config, clock=clock, clock_sync=ClockSync(fixed=True), out=io.StringIO()))
-        events: list[Event] = []
-        daemon.bus.subscribe(events.append)
-        stop = asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            group.create_task(daemon.run(stop))
-            await run_until_online(clock, daemon, 3)
-            site = ModbusSite(cable, peer, daemon, events, clock)
-            yield site
-            stop.set()
+        async with running_daemon(config, clock=clock, online=3, prepare=real_io.watch) as running:
+            yield ModbusSite(cable, peer, running.daemon, running.events, clock)

@@ -2,59 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 from pathlib import Path
 
 from drivers.peers.io_module import IoModulePeer
 from drivers.peers.pty_cable import PtyCable
 from edge.commands import Caller, CommandRequest
-from edge.config.loader import parse_config
-from edge.daemon.app import Daemon
-from edge.events.model import Event
-from edge.timesync import ClockSync
-from tests.modbus.conftest import quiet_clock, run_until_online
-
-SITE = """
-[site]
-box_id = "b"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[[devices]]
-kind = "modbus.rtu_bus"
-id = "bus"
-port = "{port}"
-baudrate = 115200
-[[devices.modules]]
-unit = 4
-coils = 2
-[[devices]]
-kind = "modbus.gate"
-id = "side-door"
-bus = "bus"
-relay = {{ unit = 4, index = 1 }}
-"""
+from tests.harness import running_daemon
+from tests.modbus.conftest import quiet_clock
+from tests.sites import load_site
 
 
 async def test_a_pulse_on_a_relay_only_module_ends_on_time(tmp_path: Path) -> None:
     async with PtyCable(tmp_path / "usb") as cable, IoModulePeer(cable.peer_port, {4: (2, 0)}, baudrate=115200) as peer:
         clock, real_io = quiet_clock()
-        config = parse_config(SITE.format(data=tmp_path / "var", port=cable.link_path))
-        daemon = real_io.watch(Daemon(config, clock=clock, clock_sync=ClockSync(fixed=True), out=io.StringIO()))
-        relays: list[Event] = []
-        daemon.bus.subscribe(relays.append, types=["gate.relay"])
-        stop = asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            group.create_task(daemon.run(stop))
-            await run_until_online(clock, daemon, 2)
+        site = load_site("modbus-relay-only-gate", data=tmp_path / "var", port=cable.link_path)
+        async with running_daemon(site, clock=clock, online=2, prepare=real_io.watch) as running:
+            daemon = running.daemon
             await clock.advance(0.02)  # between two polls
             result = await daemon.commands.dispatch(CommandRequest("gate.open", "side-door", {"ms": 300}, caller=Caller.cli()))
             assert result.ok, result.detail
             assert peer.coil(4, 1) is True
             took = await clock.run_until(lambda: peer.coil(4, 1) is False, 2)
-            stop.set()
+    relays = running.of_type("gate.relay")
     assert round(took, 6) == 0.3, "ended on the clock, not at the module's next once-a-second check"
     opened, closed = relays[-2:]
     assert [(e.data["state"], e.data["reason"]) for e in (opened, closed)] == [("open", "pulse"), ("locked", "pulse-end")]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 from pathlib import Path
 
 from drivers.peers.io_module import IoModulePeer
 from drivers.peers.serial_server import SerialServerPeer
 from edge.bench.io_site import MODULES, SOS_INPUT, SOS_UNIT, modbus_site
-from edge.daemon.app import Daemon
-from edge.timesync import ClockSync
-from tests.modbus.conftest import quiet_clock, run_until_online
+from tests.harness import running_daemon
+from tests.modbus.conftest import quiet_clock
 
 
 async def test_sos_over_a_tcp_serial_server_and_recovery_after_a_network_cut(tmp_path: Path) -> None:
@@ -21,17 +18,11 @@ async def test_sos_over_a_tcp_serial_server_and_recovery_after_a_network_cut(tmp
             d.model_copy(update={"port": server.url}) if d.kind == "modbus.rtu_bus" else d for d in config.devices
         ]})
         clock, real_io = quiet_clock()
-        daemon = real_io.watch(Daemon(config, clock=clock, clock_sync=ClockSync(fixed=True), out=io.StringIO()))
-        seen: list = []
-        daemon.bus.subscribe(seen.append)
-        stop = asyncio.Event()
-        async with asyncio.TaskGroup() as group:
-            group.create_task(daemon.run(stop))
-            await run_until_online(clock, daemon, 3)
+        async with running_daemon(config, clock=clock, online=3, prepare=real_io.watch) as running:
+            daemon, seen = running.daemon, running.events
             peer.set_input(SOS_UNIT, SOS_INPUT, True)
             await clock.run_until(lambda: any(e.type == "sos.pressed" for e in seen), 5)
             await server.drop_client()  # the network between box and serial server drops
             await clock.run_until(lambda: any(e.type == "device.offline" and e.device_id == "rs485" for e in seen), 5)
             await clock.run_until(lambda: daemon.health.counts()["online"] == 3, 10)
-            stop.set()
     assert daemon.drivers["rs485"].config.port.startswith("socket://127.0.0.1:")
