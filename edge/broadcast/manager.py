@@ -22,12 +22,12 @@ from edge.broadcast.channel import PlayReport, SpeakerChannel
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
 from edge.commands import CommandRequest
+from edge.events.record import Record
 from edge.events.types.broadcast import BroadcastPlayed
 
 log = structlog.get_logger(__name__)
 
 Render = Callable[[str, str, int], Awaitable[Path]]  # text, voice, rate -> WAV path
-Record = Callable[..., Awaitable[Any]]
 
 
 class BroadcastManager:

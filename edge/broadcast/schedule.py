@@ -23,6 +23,7 @@ from croniter import croniter
 from drivers.base import Clock
 from edge.broadcast.config import BroadcastConfig
 from edge.broadcast.model import Announcement, Urgency
+from edge.events.record import Record
 from edge.events.types.broadcast import BroadcastSkipped
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,7 @@ class NoticeScheduler:
         clock: Clock,
         announce: Callable[[Announcement], Awaitable[Any]],
         load: Callable[[], Awaitable[list[Notice]]],
-        record: Callable[..., Awaitable[Any]],
+        record: Record,
     ) -> None:
         self._config = config
         self._zone = ZoneInfo(timezone)

@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -25,6 +24,7 @@ from edge.broadcast.model import Announcement, Urgency
 from edge.broadcast.schedule import NoticeScheduler, notices_from_config, notices_from_district
 from edge.events.bus import EventBus
 from edge.events.model import Event
+from edge.events.record import Record
 from edge.store.writer import StoreWriter
 
 log = structlog.get_logger(__name__)
@@ -42,7 +42,7 @@ class Broadcasts:
         sos_inputs: dict[str, SosInput],
         device_configs: Mapping[str, DriverConfig],
         render: Render,
-        record: Callable[..., Awaitable[Any]],
+        record: Record,
         bus: EventBus,
         writer: StoreWriter,
         clock: Clock,

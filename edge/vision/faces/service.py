@@ -20,7 +20,6 @@ dlib) is reported once and the cameras keep streaming without recognition.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import cv2
@@ -33,6 +32,7 @@ from drivers.capabilities.frame import Frame
 from edge.access.config import AccessConfig
 from edge.commands import Caller, CommandRequest, CommandRouter
 from edge.events.model import MediaRef
+from edge.events.record import Record
 from edge.events.types.faces import FaceDenied, FaceGranted, FaceStranger, GalleryChanged
 from edge.store.media import MediaStore
 from edge.store.writer import StoreWriter
@@ -50,7 +50,6 @@ from edge.vision.faces.workers import FaceWorkers, WorkerLost
 
 log = structlog.get_logger(__name__)
 
-Record = Callable[..., Awaitable[Any]]
 _EVENTS = {"granted": FaceGranted, "denied": FaceDenied, "stranger": FaceStranger}
 PURGE_EVERY_S = 3600.0
 

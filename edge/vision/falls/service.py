@@ -31,6 +31,7 @@ from drivers.base import Clock
 from drivers.capabilities import FacadeFeed
 from drivers.capabilities.frame import Frame
 from edge.events.model import MediaRef
+from edge.events.record import Record
 from edge.events.types.falls import FallDetected, FallsBlind, FallsCalibrationInvalid, FallsSighted
 from edge.store.media import MediaStore
 from edge.store.retention import purge_media
@@ -73,7 +74,7 @@ class CameraAnalysis:
 
 class FallService:
     def __init__(
-        self, config: FallsConfig, *, cameras: dict[str, FacadeFeed], media: MediaStore, record: Any,
+        self, config: FallsConfig, *, cameras: dict[str, FacadeFeed], media: MediaStore, record: Record,
         writer: StoreWriter | None = None, clock: Clock | None = None,
     ) -> None:
         self.config = config
