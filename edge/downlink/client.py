@@ -4,24 +4,38 @@
 ``GET {base_url}/v1/boxes/{box}/snapshot``, with the box token as a bearer
 token and the CA / client certificate of ``[uplink.https]``. The body is read
 whole, its signature checked against those exact bytes, and only then parsed:
-nothing unverified leaves this module.
+nothing unverified leaves this module. The envelope must then name this box
+and the ``since`` we asked with (null for a snapshot), and must not be older
+than ``MAX_PAGE_AGE`` by the box clock. A 410 is believed only when it is a
+signed envelope for this box and this cursor; otherwise it is refused and the
+box keeps its cursor and its data. (The serial is checked by the poller,
+against the one held with the cursor.)
+
+Staleness bound: one hour. A box whose clock runs behind (unsynced, see
+edge/timesync.py) sees pages "from the future": these are not refused, since
+the since/serial binding already stops replays; a clock running far ahead
+would refuse every page, which stops updates but never revives old data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import aiohttp
 from pydantic import SecretStr
 
-from edge.downlink.page import Page, PageFormatError, parse_page
+from edge.downlink.page import Envelope, Page, PageFormatError, parse_expired, parse_page
 from edge.downlink.signature import SIGNATURE_HEADER, SignatureError, load_public_key, verify
 from edge.uplink.config import HttpsUplinkConfig
 
 PAGE_LIMIT = 500
 MAX_BODY_BYTES = 256 * 1024 * 1024  # a snapshot with face photos is large, but not unbounded
+MAX_PAGE_AGE = timedelta(hours=1)
 
 
 class DownlinkError(Exception):
@@ -29,7 +43,11 @@ class DownlinkError(Exception):
 
 
 class CursorExpired(Exception):
-    """410 Gone: the district no longer keeps changes since our cursor; rebuild from the snapshot."""
+    """A signed 410 Gone: the district no longer keeps changes since our cursor; rebuild from the snapshot."""
+
+    def __init__(self, message: str, envelope: Envelope) -> None:
+        super().__init__(message)
+        self.envelope = envelope
 
 
 class PageRefused(Exception):
@@ -44,12 +62,14 @@ class ChangesClient:
     """One box's downlink over HTTPS; opens its session on first use, ``close()`` when done."""
 
     def __init__(
-        self, https: HttpsUplinkConfig, token: SecretStr | str, box_id: str, public_key_b64: str
+        self, https: HttpsUplinkConfig, token: SecretStr | str, box_id: str, public_key_b64: str,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         load_public_key(public_key_b64)  # a bad key fails at start, not at the first page
         self._https = https
         self._token = token.get_secret_value() if isinstance(token, SecretStr) else token
         self._public_key_b64 = public_key_b64
+        self._box_id, self._now = box_id, now
         self._base = f"{https.base_url.rstrip('/')}/v1/boxes/{quote(box_id, safe='')}"
         self._session: aiohttp.ClientSession | None = None
 
@@ -76,16 +96,37 @@ class ChangesClient:
                 status, signature = response.status, response.headers.get(SIGNATURE_HEADER)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DownlinkError(f"{what}: {exc.__class__.__name__}: {exc}") from exc
+        since = params.get("since")
         if status == 410 and what == "changes":
-            raise CursorExpired(f"cursor {params.get('since')!r} expired")
+            raise CursorExpired(f"cursor {since!r} expired", await self._checked(what, since, body, signature, True))
         if status in (401, 403):
             raise DownlinkError(f"{what}: the district refused the box token (HTTP {status})")
         if status != 200:
             raise DownlinkError(f"{what}: HTTP {status} {body[:120].decode('utf-8', 'replace')}")
+        page = await self._checked(what, since, body, signature, False)
+        assert isinstance(page, Page)
+        return page
+
+    async def _checked(self, what: str, since: str | None, body: bytes, signature: str | None, expired: bool) -> Any:
+        """The verified page (or 410 envelope) if it is bound to this box, this request and now; else PageRefused."""
         try:  # verifying and parsing a snapshot of many MB is CPU work: off the event loop
-            return await asyncio.to_thread(_verified_page, self._public_key_b64, body, signature)
+            parsed = await asyncio.to_thread(_verified, self._public_key_b64, body, signature, expired)
         except (SignatureError, PageFormatError) as exc:
-            raise PageRefused(what, params.get("since"), str(exc)) from exc
+            raise PageRefused(what, since, ("410: " if expired else "") + str(exc)) from exc
+        envelope = parsed if isinstance(parsed, Envelope) else parsed.envelope
+        problem = self._binding_problem(envelope, since)
+        if problem is not None:
+            raise PageRefused(what, since, ("410: " if expired else "") + problem)
+        return parsed
+
+    def _binding_problem(self, envelope: Envelope, since: str | None) -> str | None:
+        if envelope.box_id != self._box_id:
+            return "page is for another box"
+        if envelope.since != since:
+            return "page answers another cursor than the one asked"
+        if self._now() - envelope.issued_at > MAX_PAGE_AGE:
+            return "page is stale (issued more than an hour ago)"
+        return None
 
     async def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -109,9 +150,9 @@ async def _read_capped(response: aiohttp.ClientResponse, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def _verified_page(public_key_b64: str, body: bytes, signature: str | None) -> Page:
+def _verified(public_key_b64: str, body: bytes, signature: str | None, expired: bool) -> Page | Envelope:
     verify(public_key_b64, body, signature)
-    return parse_page(body)
+    return parse_expired(body) if expired else parse_page(body)
 
 
 def ssl_context(https: HttpsUplinkConfig) -> ssl.SSLContext | None:

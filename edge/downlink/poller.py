@@ -9,7 +9,9 @@ box with no cursor yet starts from the snapshot too.
 Failures never stop it: it backs off (capped, jittered), logs once when syncing
 starts failing and once when it recovers. A page that fails verification is
 refused — nothing of it is applied — and recorded as a ``sync.refused`` event
-(priority 1), once per failure burst and reason.
+(priority 1), once per failure burst and reason. So is a page, snapshot or
+410 whose serial is older than the one held with the cursor (a replay or a
+rollback): the box keeps its cursor and its data.
 """
 
 from __future__ import annotations
@@ -103,15 +105,19 @@ class DownlinkPoller:
                 raise DownlinkError(f"the district promised more pages but the cursor stays at {cursor}")
 
     async def _next_page(self, cursor: str | None) -> Page:
+        held = await self._cache.serial()
         if cursor is not None:
             try:
                 page = await self._client.changes(cursor)
-            except CursorExpired:
+            except CursorExpired as expired:
+                _not_older("changes", cursor, expired.envelope.serial, held)
                 log.info("downlink.cursor_expired", cursor=cursor)
             else:
+                _not_older("changes", cursor, _serial(page), held)
                 await self._cache.apply(page)
                 return page
         page = await self._client.snapshot()
+        _not_older("snapshot", None, _serial(page), held)
         await self._cache.rebuild(page)
         self.rebuilds += 1
         log.info("downlink.rebuilt", items=len(page.changes), cursor=page.cursor)
@@ -153,3 +159,13 @@ class DownlinkPoller:
     async def _sleep(self, delay: float) -> None:
         """Wait ``delay`` seconds, or less if a sync is requested meanwhile."""
         await wake_or_timeout(self._wake, delay)
+
+
+def _serial(page: Page) -> int:
+    return page.envelope.serial if page.envelope is not None else 0
+
+
+def _not_older(endpoint: str, since: str | None, serial: int, held: int) -> None:
+    """PageRefused if the district answer is older than the state the box holds (a replay or a rollback)."""
+    if serial < held:
+        raise PageRefused(endpoint, since, "serial older than the state the box holds (replay or rollback)")

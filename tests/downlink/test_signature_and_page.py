@@ -45,12 +45,23 @@ def test_a_bad_configured_key_is_a_value_error() -> None:
             load_public_key(key)
 
 
+ENV = {"box_id": "box-7", "since": "4", "serial": 9, "issued_at": "2026-12-05T04:00:00Z"}
+
+
+def _env(body: bytes) -> bytes:
+    """``body`` with a valid envelope, so that it fails (or not) for its own shape."""
+    return json.dumps({**ENV, **json.loads(body)}).encode() if body.startswith(b"{") else body
+
+
 def test_parse_page() -> None:
-    page = parse_page(json.dumps({"cursor": "9", "more": True, "changes": [
+    page = parse_page(json.dumps({**ENV, "cursor": "9", "more": True, "changes": [
         {"kind": "grant", "op": "upsert", "id": "g1", "data": {"gate": "north"}},
         {"kind": "face", "op": "delete", "id": "f1", "data": None},
     ]}).encode())
     assert page.cursor == "9" and page.more is True
+    assert page.envelope is not None and (page.envelope.box_id, page.envelope.since, page.envelope.serial) == (
+        "box-7", "4", 9)
+    assert page.envelope.issued_at.isoformat() == "2026-12-05T04:00:00+00:00"
     assert page.changes == (Change("grant", "upsert", "g1", {"gate": "north"}), Change("face", "delete", "f1", {}))
 
 
@@ -63,4 +74,19 @@ def test_parse_page() -> None:
 ])
 def test_malformed_pages_are_refused(body: bytes) -> None:
     with pytest.raises(PageFormatError):
-        parse_page(body)
+        parse_page(_env(body))
+
+
+@pytest.mark.parametrize(("drop", "value", "message"), [
+    ("box_id", None, "box_id"), ("box_id", "", "box_id"), ("since", 4, "since"), ("serial", None, "serial"),
+    ("serial", -1, "serial"), ("serial", True, "serial"), ("issued_at", None, "issued_at"),
+    ("issued_at", "2026-12-05T04:00:00", "issued_at"), ("issued_at", "yesterday", "issued_at"),
+])
+def test_a_page_without_its_envelope_is_refused(drop: str, value: object, message: str) -> None:
+    page = {**ENV, "cursor": "9", "more": False, "changes": []}
+    if value is None:
+        del page[drop]
+    else:
+        page[drop] = value
+    with pytest.raises(PageFormatError, match=message):
+        parse_page(json.dumps(page).encode())

@@ -6,8 +6,11 @@ Uplink: ``POST /v1/boxes/{box}/events`` stores events once per ``event_id``
 Downlink: ``GET /v1/boxes/{box}/changes?since=&limit=`` pages a changes log the
 test appends to (the cursor is a position in it), 410 for cursors older than
 ``expire_before``; ``GET /v1/boxes/{box}/snapshot`` folds the log into its
-current items. Pages are Ed25519-signed (``X-Edge-Signature``) unless
-``signing`` says otherwise. One changes log serves every box.
+current items. Pages, snapshots and 410s carry the envelope of
+``envelope.py`` (box, since, serial, issued_at) and are Ed25519-signed
+(``X-Edge-Signature``) unless ``signing`` says otherwise; ``faults``
+(``DownlinkFaults``) replays the first snapshot/page served, names another
+box or cursor, or answers an unsigned 410. One changes log serves every box.
 
 Faults, all switchable while running: ``go_down()`` / ``come_up()`` (stop
 listening and drop connections, then listen again on the same port),
@@ -31,6 +34,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge.bench.district.contract import event_problem
+from edge.bench.district.envelope import DownlinkFaults, envelope
 from edge.bench.district.signing import generate_keypair, public_key_b64, sign
 
 SIGNATURE_HEADER = "X-Edge-Signature"
@@ -89,6 +93,8 @@ class DistrictServer:
         self.cut_mid_batch = 0  # cut the next N event batches (True: the next one)
         self.reject_types: set[str] = set()
         self.signing = Signing.VALID
+        self.faults = DownlinkFaults()
+        self.recorded: dict[str, web.Response] = {}  # "snapshot"/"changes" -> the first one served, for replays
         self._failures: deque[int] = deque()
         self._expired_before = 0
         self._runner: web.AppRunner | None = None
@@ -271,19 +277,37 @@ class DistrictServer:
             return _error(400, "since and limit are integers here")
         if not 0 <= since <= len(self.changes):
             return _error(400, f"unknown cursor {since}")
-        if since < self._expired_before:
+        asked = request.query.get("since")
+        if self.faults.unsigned_410:
             return _error(410, "cursor expired: fetch the snapshot")
+        if self.faults.replay and "changes" in self.recorded:
+            return _copy(self.recorded["changes"])
+        head = self._envelope(request, "999999" if self.faults.wrong_since else asked)
+        if since < self._expired_before:
+            return self._signed({**head, "expired": True, "error": "cursor expired: fetch the snapshot"}, 410)
         changes = self.changes[since : since + limit]
         cursor = since + len(changes)
-        return self._signed({"cursor": str(cursor), "more": cursor < len(self.changes), "changes": changes})
+        page = {**head, "cursor": str(cursor), "more": cursor < len(self.changes), "changes": changes}
+        return self._record("changes", self._signed(page))
 
     async def _get_snapshot(self, request: web.Request) -> web.Response:
+        if self.faults.replay and "snapshot" in self.recorded:
+            return _copy(self.recorded["snapshot"])
         changes = [
             {"kind": kind, "op": "upsert", "id": id, "data": data} for (kind, id), data in self.current().items()
         ]
-        return self._signed({"cursor": str(len(self.changes)), "more": False, "changes": changes})
+        page = {**self._envelope(request, None), "cursor": str(len(self.changes)), "more": False, "changes": changes}
+        return self._record("snapshot", self._signed(page))
 
-    def _signed(self, page: dict[str, Any]) -> web.Response:
+    def _envelope(self, request: web.Request, since: str | None) -> dict[str, Any]:
+        box_id = self.faults.other_box or request.match_info["box_id"]
+        return envelope(box_id, since, len(self.changes), self.faults.issued_at)
+
+    def _record(self, what: str, response: web.Response) -> web.Response:
+        self.recorded.setdefault(what, response)  # replayed as a copy: one Response cannot be sent twice
+        return response
+
+    def _signed(self, page: dict[str, Any], status: int = 200) -> web.Response:
         body = _dumps(page)
         headers = {"Content-Type": "application/json"}
         if self.signing == Signing.VALID:
@@ -293,7 +317,14 @@ class DistrictServer:
         elif self.signing == Signing.TAMPERED:
             headers[SIGNATURE_HEADER] = sign(self.signing_key, body)
             body = _dumps({**page, "changes": [*page["changes"], TAMPERED_CHANGE]})
-        return web.Response(body=body, headers=headers)
+        return web.Response(body=body, headers=headers, status=status)
+
+
+def _copy(response: web.Response) -> web.Response:
+    headers = {"Content-Type": "application/json"}
+    if SIGNATURE_HEADER in response.headers:
+        headers[SIGNATURE_HEADER] = response.headers[SIGNATURE_HEADER]
+    return web.Response(body=response.body, headers=headers, status=response.status)
 
 
 def _keypair(private: Ed25519PrivateKey | None) -> tuple[Ed25519PrivateKey, str]:
