@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Any
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -53,9 +53,10 @@ class CursorExpired(Exception):
 class PageRefused(Exception):
     """The district answered, but with a page we will not apply: unsigned, badly signed, tampered or malformed."""
 
-    def __init__(self, endpoint: str, since: str | None, reason: str) -> None:
+    def __init__(self, endpoint: str, since: str | None, reason: str, *, binding: bool = False) -> None:
         super().__init__(f"{endpoint} page refused: {reason}")
         self.endpoint, self.since, self.reason = endpoint, since, reason
+        self.binding = binding  # signed, but bound to another box, cursor, serial or time
 
 
 class ChangesClient:
@@ -116,7 +117,7 @@ class ChangesClient:
         envelope = parsed if isinstance(parsed, Envelope) else parsed.envelope
         problem = self._binding_problem(envelope, since)
         if problem is not None:
-            raise PageRefused(what, since, ("410: " if expired else "") + problem)
+            raise PageRefused(what, since, ("410: " if expired else "") + problem, binding=True)
         return parsed
 
     def _binding_problem(self, envelope: Envelope, since: str | None) -> str | None:

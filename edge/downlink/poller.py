@@ -29,7 +29,7 @@ from edge.downlink.client import ChangesClient, CursorExpired, DownlinkError, Pa
 from edge.downlink.page import Page
 from edge.events.model import utc_rfc3339
 from edge.events.record import Record
-from edge.events.types.downlink import SyncRefused
+from edge.events.types.downlink import SyncRefused, SyncRollbackRefused
 from edge.store.writer import StoreWriter
 from edge.uplink.config import UplinkConfig
 from edge.waiting import wake_or_timeout
@@ -152,7 +152,8 @@ class DownlinkPoller:
         self._last_refusal = exc.reason
         log.warning("downlink.page_refused", endpoint=exc.endpoint, since=exc.since, reason=exc.reason)
         try:
-            await self._record(SyncRefused(reason=exc.reason, endpoint=exc.endpoint, since=exc.since))
+            kind = SyncRollbackRefused if exc.binding else SyncRefused
+            await self._record(kind(reason=exc.reason, endpoint=exc.endpoint, since=exc.since))
         except Exception as error:
             log.error("downlink.refusal_not_recorded", error=str(error))
 
@@ -168,4 +169,4 @@ def _serial(page: Page) -> int:
 def _not_older(endpoint: str, since: str | None, serial: int, held: int) -> None:
     """PageRefused if the district answer is older than the state the box holds (a replay or a rollback)."""
     if serial < held:
-        raise PageRefused(endpoint, since, "serial older than the state the box holds (replay or rollback)")
+        raise PageRefused(endpoint, since, "serial older than the state the box holds (replay or rollback)", binding=True)

@@ -38,6 +38,7 @@ EVENT_CLASSES: tuple[type[DeviceEvent], ...] = (
     commands.CommandOutcome,
     uplink.EventsDropped,
     downlink.SyncRefused,
+    downlink.SyncRollbackRefused,
     broadcast.BroadcastPlayed, broadcast.BroadcastSkipped,
     faces.FaceGranted, faces.FaceDenied, faces.FaceStranger, faces.GalleryChanged,
     falls.FallDetected, falls.FallsBlind, falls.FallsSighted, falls.FallsCalibrationInvalid,

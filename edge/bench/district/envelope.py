@@ -26,6 +26,6 @@ class DownlinkFaults:
 
     other_box: str | None = None  # sign pages naming this box instead of the asker
     unsigned_410: bool = False  # answer every /changes with an unsigned 410
-    replay: bool = False  # serve the first recorded snapshot / page instead of a fresh one
+    replay: str = ""  # "snapshot" / "changes": serve the first one recorded instead of a fresh one
     wrong_since: bool = False  # name another cursor than the one asked in changes pages
     issued_at: datetime | None = None  # issue time to write (default: now)

@@ -280,7 +280,7 @@ class DistrictServer:
         asked = request.query.get("since")
         if self.faults.unsigned_410:
             return _error(410, "cursor expired: fetch the snapshot")
-        if self.faults.replay and "changes" in self.recorded:
+        if self.faults.replay == "changes" and "changes" in self.recorded:
             return _copy(self.recorded["changes"])
         head = self._envelope(request, "999999" if self.faults.wrong_since else asked)
         if since < self._expired_before:
@@ -288,22 +288,22 @@ class DistrictServer:
         changes = self.changes[since : since + limit]
         cursor = since + len(changes)
         page = {**head, "cursor": str(cursor), "more": cursor < len(self.changes), "changes": changes}
-        return self._record("changes", self._signed(page))
+        return self._keep("changes", self._signed(page))
 
     async def _get_snapshot(self, request: web.Request) -> web.Response:
-        if self.faults.replay and "snapshot" in self.recorded:
+        if self.faults.replay == "snapshot" and "snapshot" in self.recorded:
             return _copy(self.recorded["snapshot"])
         changes = [
             {"kind": kind, "op": "upsert", "id": id, "data": data} for (kind, id), data in self.current().items()
         ]
         page = {**self._envelope(request, None), "cursor": str(len(self.changes)), "more": False, "changes": changes}
-        return self._record("snapshot", self._signed(page))
+        return self._keep("snapshot", self._signed(page))
 
     def _envelope(self, request: web.Request, since: str | None) -> dict[str, Any]:
         box_id = self.faults.other_box or request.match_info["box_id"]
         return envelope(box_id, since, len(self.changes), self.faults.issued_at)
 
-    def _record(self, what: str, response: web.Response) -> web.Response:
+    def _keep(self, what: str, response: web.Response) -> web.Response:
         self.recorded.setdefault(what, response)  # replayed as a copy: one Response cannot be sent twice
         return response
 

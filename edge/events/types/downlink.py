@@ -17,3 +17,14 @@ class SyncRefused(DeviceEvent):
     reason: str
     endpoint: str
     since: str | None  # the cursor asked from; None for a snapshot
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncRollbackRefused(DeviceEvent):
+    """A signed downlink answer bound to another box, cursor, older serial or time was refused (replay, rollback)."""
+
+    TYPE: ClassVar[str] = "sync.rollback_refused"
+    PRIORITY: ClassVar[Priority] = Priority.SECURITY
+    reason: str
+    endpoint: str
+    since: str | None  # the cursor asked from; None for a snapshot
