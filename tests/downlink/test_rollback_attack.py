@@ -110,4 +110,4 @@ async def test_forged_410_then_replayed_snapshot_changes_nothing(tmp_path: Path,
         assert await rows(daemon.writer, "SELECT id, deleted, data FROM grants UNION ALL "
                                          "SELECT id, deleted, data FROM residents ORDER BY 1") == before
         assert await rows(daemon.writer, "SELECT value FROM sync_state WHERE key = ?", CURSOR_KEY) == [("4",)]
-    assert BOX == site.site.box_id
+    assert site.site.box_id == BOX
