@@ -182,7 +182,9 @@ async def test_changes_are_paged_by_cursor_and_signed(district, http) -> None:
     page = json.loads(body)
     assert (status, page["cursor"], page["more"], [c["id"] for c in page["changes"]]) == (200, "2", True, ["r0", "r1"])
     _, body, _ = await get_page(http, district, "changes?since=4&limit=2")
-    assert json.loads(body) == {"cursor": "5", "more": False, "changes": [
+    page = json.loads(body)
+    assert page.pop("issued_at").endswith("Z")
+    assert page == {"box_id": "box-1", "since": "4", "serial": 5, "cursor": "5", "more": False, "changes": [
         {"kind": "resident", "op": "upsert", "id": "r4", "data": {"name": "R4"}}]}
     assert (await get_page(http, district, "changes?since=9"))[0] == 400
 
@@ -193,11 +195,18 @@ async def test_expired_cursor_is_410_and_the_snapshot_folds_the_log(district, ht
     district.add_change("resident", "upsert", "r1", {"name": "B"})
     cursor = district.add_change("grant", "delete", "g1")
     district.expire_before(cursor)
-    assert (await get_page(http, district, "changes?since=1"))[0] == 410
+    status, body, signature = await get_page(http, district, "changes?since=1")
+    verify(district, body, signature)  # the 410 is signed, and bound like a page
+    expired = json.loads(body)
+    assert status == 410 and expired.pop("issued_at").endswith("Z")
+    assert expired == {"box_id": "box-1", "since": "1", "serial": 4, "expired": True,
+                       "error": "cursor expired: fetch the snapshot"}
     assert (await get_page(http, district, f"changes?since={cursor}"))[0] == 200
     status, body, signature = await get_page(http, district, "snapshot")
     verify(district, body, signature)
-    assert json.loads(body) == {"cursor": "4", "more": False, "changes": [
+    snapshot = json.loads(body)
+    assert snapshot.pop("issued_at").endswith("Z")
+    assert snapshot == {"box_id": "box-1", "since": None, "serial": 4, "cursor": "4", "more": False, "changes": [
         {"kind": "resident", "op": "upsert", "id": "r1", "data": {"name": "B"}}]}
 
 
