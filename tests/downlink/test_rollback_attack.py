@@ -36,8 +36,9 @@ class Proxy:
         if self.replay and request.path.endswith("/snapshot") and self.first_snapshot is not None:
             body, headers = self.first_snapshot
             return web.Response(body=body, headers=headers)
-        async with aiohttp.ClientSession() as session, session.get(
-            self.upstream + request.path_qs, headers={"Authorization": request.headers.get("Authorization", "")}
+        forwarded = {k: v for k, v in request.headers.items() if k in ("Authorization", "Content-Type")}
+        async with aiohttp.ClientSession() as session, session.request(
+            request.method, self.upstream + request.path_qs, headers=forwarded, data=await request.read()
         ) as answer:
             body = await answer.read()
             headers = {k: v for k, v in answer.headers.items() if k in ("Content-Type", "X-Edge-Signature")}
