@@ -1,30 +1,15 @@
-"""What the uplink tests share: the box token in the environment, a site's [uplink] head, a running daemon."""
+"""What the uplink tests share: the box token in the environment, and their site (tests/sites/uplink.toml)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
-from edge.daemon.app import Daemon
-from tests.fakes import wait_until
+from edge.config.model import EdgeConfig
+from tests.sites import load_site
 
 TOKEN = "box-token"
-
-#: a site's head with an [uplink] that retries fast; the caller adds [uplink.*] tables and devices
-UPLINK_SITE = """
-[site]
-box_id = "{box}"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[uplink]
-token = {{ env = "EDGE_TEST_BOX_TOKEN" }}
-backoff_initial_s = 0.05
-backoff_max_s = 0.3
-"""
 
 
 @pytest.fixture(autouse=True)
@@ -32,13 +17,13 @@ def box_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDGE_TEST_BOX_TOKEN", TOKEN)
 
 
-async def run_daemon(daemon: Daemon, body: Callable[[], Awaitable[None]]) -> None:
-    """Run ``daemon`` while ``body`` runs, then stop it cleanly."""
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.writer.alive and daemon.writer.last_seq >= 1, 5)
-        try:
-            await body()
-        finally:
-            stop.set()
+def uplink_values(box: str, data: Path, *, console: bool = False, backoff: tuple[float, float] = (0.05, 0.3)) -> dict:
+    """The placeholders of tests/sites/uplink.toml: a box, its data dir, the console on or off, a back-off."""
+    return {"box": box, "data": data, "console": str(console).lower(),
+            "backoff_initial": backoff[0], "backoff_max": backoff[1]}
+
+
+def uplink_site(box: str, data: Path, extra: str, *, console: bool = False,
+                backoff: tuple[float, float] = (0.05, 0.3)) -> EdgeConfig:
+    """The uplink site for box ``box`` on data dir ``data``, with ``extra`` TOML in its [uplink]."""
+    return load_site("uplink", extra=extra, **uplink_values(box, data, console=console, backoff=backoff))

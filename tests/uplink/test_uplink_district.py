@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,18 +11,12 @@ import pytest
 from structlog.testing import capture_logs
 
 from edge.bench.district import DistrictServer
-from edge.config.loader import parse_config
+from edge.config.model import EdgeConfig
 from edge.daemon.app import Daemon
 from edge.events.model import EventDraft
-from edge.timesync import ClockSync
 from tests.fakes import wait_until
-from tests.uplink.conftest import UPLINK_SITE, run_daemon
-
-SITE = UPLINK_SITE.replace("{box}", "box-7") + """batch_max_events = {batch}
-[uplink.https]
-base_url = "{url}"
-timeout_s = {timeout}
-"""
+from tests.harness import running_daemon
+from tests.uplink.conftest import uplink_site
 
 
 @pytest.fixture
@@ -32,9 +25,12 @@ async def district():
         yield server
 
 
-def make_daemon(tmp_path: Path, district: DistrictServer, batch: int = 500, timeout: float = 5.0) -> Daemon:
-    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=batch, timeout=timeout)
-    return Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
+def site(
+    tmp_path: Path, district: DistrictServer, batch: int = 500, timeout: float = 5.0, *, console: bool = False, uplink: str = ""
+) -> EdgeConfig:
+    """Box ``box-7`` uploading to ``district`` in batches of ``batch``; ``uplink``: more [uplink] keys."""
+    extra = f'batch_max_events = {batch}\n{uplink}\n[uplink.https]\nbase_url = "{district.base_url}"\ntimeout_s = {timeout}'
+    return uplink_site("box-7", tmp_path / "var", extra, console=console)
 
 
 async def backlog(daemon: Daemon, n: int, priority: int = 3, type_: str = "door.opened") -> None:
@@ -52,21 +48,17 @@ def exactly_once(district: DistrictServer, daemon: Daemon) -> None:
 
 
 async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, district: DistrictServer) -> None:
-    daemon = make_daemon(tmp_path, district, batch=50)
-    before_outage: list[int] = []
-
-    async def body() -> None:
+    async with running_daemon(site(tmp_path, district, batch=50)) as running:
+        daemon = running.daemon
         await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)  # daemon.started
-        before_outage.append(len(district.arrived("box-7")))
+        before_outage = len(district.arrived("box-7"))
         await district.go_down()
         await backlog(daemon, 300)
         await backlog(daemon, 3, priority=0, type_="sos.pressed")
         await district.come_up()
         await wait_until(lambda: len(district.seqs("box-7")) >= 304, 10)
-
-    await run_daemon(daemon, body)
     exactly_once(district, daemon)
-    after = district.arrived("box-7")[before_outage[0]:]
+    after = district.arrived("box-7")[before_outage:]
     first_types = [e["type"] for e in after[:3]]
     assert first_types == ["sos.pressed"] * 3, "alarms go first after an outage"
 
@@ -74,9 +66,8 @@ async def test_every_event_arrives_once_in_order_of_urgency(tmp_path: Path, dist
 async def test_500s_slow_replies_and_cut_connections_lose_and_double_nothing(
     tmp_path: Path, district: DistrictServer
 ) -> None:
-    daemon = make_daemon(tmp_path, district, batch=40, timeout=0.5)
-
-    async def body() -> None:
+    async with running_daemon(site(tmp_path, district, batch=40, timeout=0.5)) as running:
+        daemon = running.daemon
         district.fail_next(3, status=503)
         await backlog(daemon, 100)
         await wait_until(lambda: len(district.seqs("box-7")) >= 50, 10)
@@ -86,39 +77,31 @@ async def test_500s_slow_replies_and_cut_connections_lose_and_double_nothing(
         await asyncio.sleep(1.5)
         district.delay_s = 0.0
         await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq, 10)
-
-    await run_daemon(daemon, body)
     exactly_once(district, daemon)
     assert district.duplicates >= 1, "retried batches reached the server twice and were deduplicated"
     assert daemon.uplink.sender.stats["failures"] >= 3
 
 
 async def test_rejected_events_are_dead_lettered_and_never_block(tmp_path: Path, district: DistrictServer) -> None:
-    daemon = make_daemon(tmp_path, district, batch=10)
     district.reject_types = {"camera.stats"}
-
-    async def body() -> None:
+    async with running_daemon(site(tmp_path, district, batch=10)) as running:
+        daemon = running.daemon
         await backlog(daemon, 5, type_="camera.stats")
         await backlog(daemon, 20)
         await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq - 5, 10)
         summary = await daemon.uplink.outbox.pending()
         assert summary["dead"] == 5 and summary["pending"]["3"] == 0
-
-    await run_daemon(daemon, body)
     assert "camera.stats" not in {e["type"] for e in district.arrived("box-7")}
 
 
 async def test_wrong_token_is_retried_calmly_and_logged_once(tmp_path: Path, district: DistrictServer) -> None:
     district.tokens = {"another-token"}
-    daemon = make_daemon(tmp_path, district)
-
-    async def body() -> None:
-        await wait_until(lambda: daemon.uplink.sender.stats["failures"] >= 3, 5)
-        district.tokens = {"box-token"}
-        await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
-
     with capture_logs() as logs:
-        await run_daemon(daemon, body)
+        async with running_daemon(site(tmp_path, district)) as running:
+            daemon = running.daemon
+            await wait_until(lambda: daemon.uplink.sender.stats["failures"] >= 3, 5)
+            district.tokens = {"box-token"}
+            await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
     exactly_once(district, daemon)
     failing = [entry for entry in logs if entry["event"] == "uplink.failing"]
     assert len(failing) == 1 and "refused the box token" in failing[0]["reason"]
@@ -126,11 +109,8 @@ async def test_wrong_token_is_retried_calmly_and_logged_once(tmp_path: Path, dis
 
 
 async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path, district: DistrictServer) -> None:
-    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=500, timeout=5).replace(
-        "[console]\nenabled = false", "[console]\nport = 0")
-    daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
-
-    async def body() -> None:
+    async with running_daemon(site(tmp_path, district, console=True)) as running:
+        daemon = running.daemon
         await backlog(daemon, 7)
         bearer = {"Authorization": "Bearer box-token"}
         async with aiohttp.ClientSession() as http:
@@ -142,16 +122,11 @@ async def test_central_server_reconciles_through_the_box_sync_api(tmp_path: Path
                 assert "/api/v1/events" in (await r.json())["paths"]
         assert [e["seq"] for e in page["events"]] == [3, 4, 5] and page["more"] is True
 
-    await run_daemon(daemon, body)
-
 
 async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: Path, district: DistrictServer) -> None:
-    text = SITE.format(data=tmp_path / "var", url=district.base_url, batch=500, timeout=5).replace(
-        "[console]\nenabled = false", "[console]\nport = 0").replace(
-        "[uplink.https]", f'district_public_key = "{district.public_key_b64}"\nchanges_poll_s = 3600\n[uplink.https]')
-    daemon = Daemon(parse_config(text), clock_sync=ClockSync(fixed=True), out=io.StringIO())
-
-    async def body() -> None:
+    keys = f'district_public_key = "{district.public_key_b64}"\nchanges_poll_s = 3600'
+    async with running_daemon(site(tmp_path, district, console=True, uplink=keys)) as running:
+        daemon = running.daemon
         await wait_until(lambda: daemon.downlink.status()["cursor"] is not None, 5)  # the first sync
         district.add_change("resident", "upsert", "r-1", {"name": "王芳", "household": "3-2-301"})
         bearer = {"Authorization": "Bearer box-token"}
@@ -161,30 +136,21 @@ async def test_sync_now_from_the_central_server_pulls_signed_changes(tmp_path: P
             assert (await r.json())["ok"] is True
         query = "SELECT data FROM residents WHERE id = 'r-1' AND deleted = 0"
         found: list = []
-
-        async def look() -> None:
-            found[:] = await daemon.writer.run(lambda c: c.execute(query).fetchall())
-
         async with asyncio.timeout(5):
             while not found:
-                await look()
+                found[:] = await daemon.writer.run(lambda c: c.execute(query).fetchall())
                 await asyncio.sleep(0.05)
         assert "王芳" in found[0][0]
-
-    await run_daemon(daemon, body)
 
 
 async def test_a_batch_refused_as_too_large_is_split_and_still_delivered_once(
     tmp_path: Path, district: DistrictServer
 ) -> None:
-    daemon = make_daemon(tmp_path, district, batch=40)
-
-    async def body() -> None:
+    async with running_daemon(site(tmp_path, district, batch=40)) as running:
+        daemon = running.daemon
         await wait_until(lambda: len(district.seqs("box-7")) >= 1, 5)
         district.fail_next(2, status=413)
         await backlog(daemon, 60)
         await wait_until(lambda: len(district.seqs("box-7")) >= daemon.writer.last_seq, 10)
-
-    await run_daemon(daemon, body)
     exactly_once(district, daemon)
     assert (await_summary := daemon.uplink.sender.stats)["rejected"] == 0, await_summary

@@ -13,10 +13,12 @@ from edge.bench.district import DistrictServer
 from edge.events.model import EventDraft
 from edge.store import StoreWriter
 from tests.fakes import wait_until
-from tests.uplink.conftest import UPLINK_SITE
+from tests.sites import site_text
+from tests.uplink.conftest import uplink_values
 
 REPO = Path(__file__).resolve().parents[2]
-SITE = UPLINK_SITE.replace("{box}", "box-9") + """batch_max_events = 100
+#: added to the uplink site for box-9: small batches, so a kill lands mid-drain
+EXTRA = """batch_max_events = 100
 [uplink.https]
 base_url = "{url}"
 """
@@ -33,7 +35,8 @@ async def start_daemon(config: Path) -> asyncio.subprocess.Process:
 async def test_sigkill_mid_batch_then_restart_delivers_each_event_once(tmp_path: Path) -> None:
     async with DistrictServer(tokens=["box-token"]) as district:
         config = tmp_path / "site.toml"
-        config.write_text(SITE.format(data=tmp_path / "var", url=district.base_url))
+        config.write_text(site_text("uplink", extra=EXTRA, url=district.base_url,
+                                     **uplink_values("box-9", tmp_path / "var")))
         async with StoreWriter(tmp_path / "var" / "events.db") as writer:  # a backlog from days offline
             await asyncio.gather(*(
                 writer.append(EventDraft("door.opened", 3, datetime.now(UTC), True, "gate-1", {"i": i}))
