@@ -7,61 +7,36 @@ Content-Security-Policy stays on, so waits use locators, not evaluated JS.
 
 from __future__ import annotations
 
-import asyncio
-import io
 import shutil
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from edge.config.loader import parse_config
-from edge.daemon.app import Daemon
-from edge.timesync import ClockSync
-from tests.fakes import wait_until
+from tests.harness import RunningDaemon, running_daemon
+from tests.sites import load_site
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-SITE = """
-[site]
-box_id = "browser-box"
-name = "Browser test"
-[store]
-data_dir = "{data}"
-[console]
-port = 0
-[[devices]]
-kind = "sim.gate"
-id = "gate-1"
-name = "North gate"
-[[devices]]
-kind = "sim.sos"
-id = "sos-1"
-"""
 
 
 @pytest.fixture
 async def running(tmp_path: Path):
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (scripts/system-packages.txt)")
-    daemon = Daemon(parse_config(SITE.format(data=tmp_path / "var")), clock_sync=ClockSync(fixed=True),
-                    out=io.StringIO())
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.health.counts()["online"] == 2)
+    async with running_daemon(load_site("console-browser", data=tmp_path / "var"), online=2) as daemon:
         yield daemon
-        stop.set()
 
 
-async def test_technician_logs_in_on_a_phone_and_sees_every_device(running: Daemon) -> None:
-    password = running.console.credentials.initial_password_file.read_text().strip()
+async def test_technician_logs_in_on_a_phone_and_sees_every_device(running: RunningDaemon) -> None:
+    console = running.daemon.console
+    password = console.credentials.initial_password_file.read_text().strip()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = await browser.new_page(viewport={"width": 390, "height": 844})
-            await page.goto(running.console.url)
+            await page.goto(console.url)
             await page.fill("#password", "not-the-password")
             await page.click("#login-button")
             await expect(page.locator("#login-error")).not_to_be_empty()

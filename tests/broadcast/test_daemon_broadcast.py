@@ -12,49 +12,24 @@ import pytest
 
 from edge.cli import main
 from edge.commands import Caller, CommandRequest
-from edge.config.loader import parse_config
-from edge.daemon.app import Daemon
+from edge.config.loader import load_config
 from edge.store import EventReader
-from edge.timesync import ClockSync
 from tests.fakes import wait_until
-
-SITE = """
-[site]
-box_id = "b"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[[devices]]
-kind = "sim.sos"
-id = "sos-b3-u2"
-name = "SOS B3-U2"
-location = "3号楼2单元"
-[[devices]]
-kind = "sim.speaker"
-id = "spk-1"
-out_dir = "{data}/speaker"
-"""
+from tests.harness import running_daemon
+from tests.sites import site_text
 
 
 def site(tmp_path: Path) -> Path:
     path = tmp_path / "site.toml"
-    path.write_text(SITE.format(data=tmp_path / "var"))
+    path.write_text(site_text("sos-speaker", data=tmp_path / "var"))
     return path
 
 
 async def test_an_sos_press_is_announced_at_once_in_mandarin(tmp_path: Path) -> None:
-    daemon = Daemon(parse_config(site(tmp_path).read_text()), clock_sync=ClockSync(fixed=True), out=io.StringIO())
-    played: list = []
-    daemon.bus.subscribe(played.append, types=["broadcast.played"])
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.health.counts()["online"] == 2, 5)
-        await daemon.commands.dispatch(CommandRequest("sim.press", "sos-b3-u2", caller=Caller.cli()))
-        await wait_until(lambda: len(played) >= 1, 10)
-        stop.set()
-    first = played[0].data
+    async with running_daemon(load_config(site(tmp_path)), online=2, within_s=5) as running:
+        await running.daemon.commands.dispatch(CommandRequest("sim.press", "sos-b3-u2", caller=Caller.cli()))
+        await wait_until(lambda: running.of_type("broadcast.played"), 10)
+    first = running.of_type("broadcast.played")[0].data
     assert first["what"] == "3号楼2单元，一键报警，请立即处理" and first["urgency"] == "life_safety"
     assert first["result"] in ("ok", "interrupted") and first["started_after_ms"] < 300
     (wav,) = sorted((tmp_path / "var" / "speaker").glob("*.wav"))[:1]
@@ -64,18 +39,12 @@ async def test_an_sos_press_is_announced_at_once_in_mandarin(tmp_path: Path) -> 
 
 async def test_edge_say_goes_through_the_running_daemon_as_the_cli(tmp_path: Path) -> None:
     path = site(tmp_path)
-    daemon = Daemon(parse_config(path.read_text()), clock_sync=ClockSync(fixed=True), out=io.StringIO())
-    played: list = []
-    daemon.bus.subscribe(played.append, types=["broadcast.played"])
     out = io.StringIO()
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
-        await wait_until(lambda: daemon.health.counts()["online"] == 2, 5)
+    async with running_daemon(load_config(path), online=2, within_s=5) as running:
         with contextlib.redirect_stdout(out):
             assert await asyncio.to_thread(main, ["say", "hello", "--voice", "en", "--config", str(path)]) == 0
-        await wait_until(lambda: len(played) >= 1, 10)
-        stop.set()
+        await wait_until(lambda: running.of_type("broadcast.played"), 10)
+    played, daemon = running.of_type("broadcast.played"), running.daemon
     assert "announced on spk-1 (by the running daemon)" in out.getvalue().splitlines()  # beside the daemon's log
     assert played[0].data["source"] == "cli" and played[0].data["what"] == "hello"
     with EventReader(daemon.writer.path) as reader:

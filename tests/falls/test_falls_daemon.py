@@ -8,9 +8,10 @@ the evidence writer and the store are the daemon's own.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import cv2
@@ -18,7 +19,6 @@ import pytest
 
 from drivers.base import DeviceEvent
 from edge.cli.status_cmd import render
-from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.events.model import utc_rfc3339
 from edge.store import EventReader
@@ -28,32 +28,13 @@ from edge.timesync import ClockSync
 from edge.vision.falls.config import FallsConfig
 from edge.vision.falls.service import CameraAnalysis, FallService
 from tests.fakes import FakeClock, wait_until
+from tests.harness import RunningDaemon, running_daemon
 from tests.scenes.render import SceneSpec, write_scene
+from tests.sites import load_site
 
 pytestmark = pytest.mark.slow
 
-SITE = """
-[site]
-box_id = "test-box"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[falls]
-pre_s = 1.0
-post_s = 0.5
-[[devices]]
-kind = "sim.facade_camera"
-id = "facade-1"
-video = "{video}"
-calibration = "{calibration}"
-building = "Building 3, south face"
-{extra}
-"""
-
-
 SPEAKER = """
-location = "3号楼南侧"
 [[devices]]
 kind = "sim.speaker"
 id = "spk-1"
@@ -63,6 +44,12 @@ event_type = "fall.detected"
 text = "{{location}}，{{floor}}楼有高空抛物，请注意避让"
 repeat = 1
 """
+
+
+def facade(tmp_path: Path, video: Path, calibration: Path, extra: str = "") -> AbstractAsyncContextManager[RunningDaemon]:
+    """The façade site on ``video`` and ``calibration``, the camera's clock real (it plays a file)."""
+    config = load_site("facade", data=tmp_path / "var", video=video, calibration=calibration, extra=extra)
+    return running_daemon(config, clock_sync=ClockSync(fixed=False), within_s=30)
 
 
 def falls(daemon: Daemon) -> list:
@@ -75,19 +62,13 @@ def falls(daemon: Daemon) -> list:
 async def test_a_throw_becomes_an_alarm_with_a_clip_and_a_picture(tmp_path) -> None:
     spec = SceneSpec(size=(640, 360), seconds=4, floors=12, throw_floor=9, throw_size_px=8, seed=11)
     video, calibration, truth = await asyncio.to_thread(write_scene, spec, tmp_path)
-    site = SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra="")
-    config = parse_config(site + SPEAKER.format(data=tmp_path / "var"))  # the camera's location, a speaker
-    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
-    played: list = []
-    daemon.bus.subscribe(played.append, types=["broadcast.played"])
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
+    async with facade(tmp_path, video, calibration, SPEAKER) as running:  # and a speaker for the alarm
+        daemon = running.daemon
         await wait_until(lambda: len(falls(daemon)) >= 1, timeout=30)
-        await wait_until(lambda: len(played) >= 1, timeout=10)
+        await wait_until(lambda: running.of_type("broadcast.played"), timeout=10)
         status = daemon.status()["falls"]
         shown = render(daemon.status())
-        stop.set()
+    played = running.of_type("broadcast.played")
     assert "falls: facade-1 " in shown and " fps, " in shown
     assert played[0].data["what"] == "3号楼南侧，9楼有高空抛物，请注意避让"
     assert played[0].data["urgency"] == "life_safety"
@@ -114,14 +95,10 @@ async def test_a_broken_calibration_is_reported_once_and_the_camera_keeps_stream
     video, _, _ = await asyncio.to_thread(write_scene, spec, tmp_path)
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"frame_size": [320, 180], "facade": [[0, 0], [10, 0]]}))
-    config = parse_config(SITE.format(data=tmp_path / "var", video=video, calibration=broken, extra=""))
-    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
+    async with facade(tmp_path, video, broken) as running:
+        daemon = running.daemon
         await wait_until(lambda: len(falls(daemon)) >= 1)
         await wait_until(lambda: daemon.health.get("facade-1").state.value == "online")
-        stop.set()
     (invalid,) = falls(daemon)
     assert invalid.type == "falls.calibration_invalid" and invalid.priority == 2
     assert "broken.json" in invalid.data["error"] or "facade" in invalid.data["error"]
@@ -149,16 +126,11 @@ async def test_evidence_older_than_its_retention_is_erased(tmp_path) -> None:
 async def test_a_camera_blinded_by_snow_says_so_once(tmp_path) -> None:
     spec = SceneSpec(size=(640, 360), seconds=3, throws=0, distractors=("snow",), seed=5)
     video, calibration, _ = await asyncio.to_thread(write_scene, spec, tmp_path)
-    site = SITE.format(data=tmp_path / "var", video=video, calibration=calibration, extra="")
-    config = parse_config(site.replace("post_s = 0.5", "post_s = 0.5\nblind_window_s = 1.0"))
-    daemon = Daemon(config, clock_sync=ClockSync(fixed=False), out=io.StringIO())
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
+    async with facade(tmp_path, video, calibration, "blind_window_s = 1.0") as running:  # in [falls]
+        daemon = running.daemon
         await wait_until(lambda: any(e.type == "falls.blind" for e in falls(daemon)), timeout=30)
         await asyncio.sleep(2.5)  # more snowy windows: still one report
         status = daemon.status()["falls"]["cameras"]["facade-1"]
-        stop.set()
     (blind,) = [e for e in falls(daemon) if e.type == "falls.blind"]
     assert blind.priority == 2 and blind.data["skipped_share"] >= 0.5 and blind.data["reasons"]
     assert status["blind"] is True

@@ -9,46 +9,24 @@ the daemon runs is recognised on the video's next loop, without a restart.
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
 
 import pytest
 
 from edge.cli import main
 from edge.cli.status_cmd import render
-from edge.config.loader import parse_config
 from edge.daemon.app import Daemon
 from edge.store import EventReader
 from edge.timesync import ClockSync
 from edge.vision.faces.demo_video import make_gate_video
 from tests.fakes import wait_until
+from tests.harness import running_daemon
+from tests.sites import load_site
 from tests.vision.conftest import FACES
 
 pytestmark = pytest.mark.slow
 
-SITE = """
-[site]
-box_id = "test-box"
-[store]
-data_dir = "{data}"
-[console]
-enabled = false
-[faces]
-refresh_s = 0.2
-[[access.grants]]
-id = "residents"
-subject = {{ category = "resident" }}
-gates = ["gate-1"]
-[[devices]]
-kind = "sim.gate"
-id = "gate-1"
-walk_through = false
-[[devices]]
-id = "cam-1"
-fps = 20
-gate = "gate-1"
-"""
-CAMERAS = {  # the simulator, and the real camera driver reading the same video as its stream
+CAMERAS = {  # the simulator, and the real camera driver reading the same video as its stream (in cam-1's table)
     "sim.face_camera": 'kind = "sim.face_camera"\nvideo = "{video}"\n',
     "camera.face": 'kind = "camera.face"\nurl = "{video}"\n',
 }
@@ -73,11 +51,9 @@ async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, st
     data = tmp_path / "var"
     data.mkdir()
     await asyncio.to_thread(enroll, data / "events.db", "obama")
-    daemon = Daemon(parse_config((SITE + CAMERAS[camera]).format(data=data, video=video)), clock_sync=ClockSync(fixed=False),
-                    out=io.StringIO())
-    stop = asyncio.Event()
-    async with asyncio.TaskGroup() as group:
-        group.create_task(daemon.run(stop))
+    config = load_site("gate-faces", data=data, video=video, extra=CAMERAS[camera])
+    async with running_daemon(config, clock_sync=ClockSync(fixed=False), within_s=30) as running:
+        daemon = running.daemon
         await wait_until(lambda: any(e.data["person_id"] == "obama" for e in events(daemon, "face.granted")),
                          timeout=60)
         await wait_until(lambda: len(events(daemon, "face.stranger")) >= 2, timeout=60)  # kit and rose
@@ -86,7 +62,6 @@ async def test_a_resident_opens_the_gate_and_a_stranger_is_reported(tmp_path, st
                          timeout=60)
         status = daemon.status()["faces"]
         shown = render(daemon.status())
-        stop.set()
     assert status["templates"] == 4 and status["people"] == 2 and status["error"] is None
     assert "faces: 4 templates of 2 people; cam-1 " in shown and status["cameras"]["cam-1"]["encoded"] > 0
 

@@ -9,31 +9,18 @@ import pytest
 
 from edge.cli import main
 from edge.vision.faces.demo_video import Visit, make_gate_video
+from tests.sites import site_text
 from tests.vision.conftest import FACES, TEST_PHOTOS
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[site]
-box_id = "test-box"
-timezone = "Asia/Shanghai"
-
-[store]
-data_dir = "{data}"
-
-[[access.grants]]
-id = "residents"
-subject = {{ category = "resident" }}
-gates = ["*"]
-windows = [{{ start = "06:00", end = "23:00" }}]
-"""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, still_engine) -> tuple[Path, Path, list[Visit]]:
     root = tmp_path_factory.mktemp("watch")
     config = root / "edge.toml"
-    config.write_text(CONFIG.format(data=root / "data"))
+    config.write_text(site_text("faces-watch", data=root / "data"))
     video = root / "gate.avi"
     visits = make_gate_video(still_engine, [FACES / "test" / name for name in TEST_PHOTOS], video)
     for person, category in (("obama", "resident"), ("kit_harington", "resident"), ("biden", "visitor")):
